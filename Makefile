@@ -1,0 +1,52 @@
+# The two commands that matter: `make run` and `make test`. Both set up
+# everything they need (virtualenv, pinned dependencies) on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+PG_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres lint format bench install clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt build-constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check pip==26.3
+	$(PIP) install --quiet --build-constraint build-constraints.txt -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install test-sqlite test-postgres
+
+test-sqlite: install
+	@echo "== Test suite on SQLite =="
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@echo "== Test suite on PostgreSQL ($(PG_DATABASE_URL)) =="
+	@PG_DATABASE_URL=$(PG_DATABASE_URL) $(PY) scripts/check_postgres.py; status=$$?; \
+	if [ $$status -eq 2 ]; then exit 0; elif [ $$status -ne 0 ]; then exit $$status; fi; \
+	env -u REDIS_URL DATABASE_URL=$(PG_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) bench/writes.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

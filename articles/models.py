@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, models, router, transaction
+from django.urls import reverse
+
+from blogsite.counters import CountedModel
+
+from .slugs import unique_slug
+
+# A lost race for a slug costs one retry; this many in a row means something
+# other than a race is wrong.
+SLUG_ATTEMPTS = 5
+
+
+class Category(CountedModel):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True, blank=True)
+    description = models.TextField(blank=True)
+    # Published articles; kept by articles.receivers, never by save().
+    article_count = models.PositiveIntegerField(default=0, editable=False)
+
+    counter_fields = ("article_count",)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(article_count__gte=0), name="category_article_count_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, **kwargs: Any) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Category._base_manager.exclude(pk=self.pk), self.name)
+        super().save(**kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("category_detail", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    """Every read of articles starts here, so "what is published" is decided once."""
+
+    def published(self) -> ArticleQuerySet:
+        return self.filter(status=Article.Status.PUBLISHED)
+
+    def for_listing(self) -> ArticleQuerySet:
+        # A listing shows each article's author name and category: join them
+        # instead of two queries per row.
+        return self.select_related("author__user", "category").order_by("-published_at", "-pk")
+
+
+class Article(CountedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SCHEDULED = "scheduled"
+        PUBLISHED = "published"
+        ARCHIVED = "archived"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text="Leave empty to make one from the title. Changing it later keeps the old address working.",
+    )
+    author = models.ForeignKey("authors.Author", on_delete=models.CASCADE, related_name="articles")
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
+    excerpt = models.TextField(blank=True)
+    body = models.TextField(help_text="Markdown.")
+    cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # First publication (kept afterwards) or, while scheduled, the planned time.
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # A tally with no source rows: only ever raised by article_viewed.
+    view_count = models.PositiveBigIntegerField(default=0, editable=False)
+    # Approved comments; kept by comments.receivers, never by save().
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
+
+    counter_fields = ("view_count", "comment_count")
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("published_at").desc(nulls_last=True), "-pk"]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_status_published"),
+            models.Index(fields=["author", "status", "-published_at"], name="article_author_listing"),
+            models.Index(fields=["category", "status", "-published_at"], name="article_category_listing"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(comment_count__gte=0), name="article_comment_count_gte_0"),
+            models.CheckConstraint(condition=models.Q(view_count__gte=0), name="article_view_count_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("article_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def save(self, *, update_fields=None, **kwargs: Any) -> None:
+        if update_fields is not None and "status" in update_fields:
+            # The receivers may set published_at on a transition into
+            # published; a save naming only status must still store it.
+            update_fields = {*update_fields, "published_at"}
+        if self.slug:
+            super().save(update_fields=update_fields, **kwargs)
+        else:
+            self._save_with_generated_slug(update_fields=update_fields, **kwargs)
+
+    def _save_with_generated_slug(self, **kwargs: Any) -> None:
+        using = kwargs.get("using") or router.db_for_write(Article, instance=self)
+        others = Article._base_manager.using(using).exclude(pk=self.pk)
+        for attempt in range(1, SLUG_ATTEMPTS + 1):
+            self.slug = unique_slug(others, self.title)
+            try:
+                # A savepoint when called inside a transaction, a transaction
+                # otherwise: either way a lost race leaves nothing behind.
+                with transaction.atomic(using=using):
+                    super().save(**kwargs)
+                return
+            except IntegrityError:
+                lost_race = others.filter(slug=self.slug).exists()
+                self.slug = ""
+                if not lost_race or attempt == SLUG_ATTEMPTS:
+                    raise
+
+
+class ArticleRedirect(models.Model):
+    """An address an article had before its author changed the slug: it answers 301."""
+
+    old_slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.article.slug}"

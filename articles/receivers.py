@@ -1,0 +1,97 @@
+"""Receivers that keep authors' and categories' published counts exact.
+
+Every path that writes an article — a form, the admin, a command, the shell,
+a cascade — goes through these, so the counters cannot be bypassed by a view
+that forgot to update them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.dispatch import Signal
+
+from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pending_delete_deltas
+
+from .models import Article, ArticleRedirect
+from .signals import article_published, article_unpublished, article_viewed
+from .transitions import ArticleState, ArticleTransition, settle_published_at, writes_status
+
+logger = logging.getLogger(__name__)
+
+# Set by pre_save, consumed by post_save of the same save.
+_TRANSITION_ATTR = "_article_transition"
+# Set by pre_delete, consumed by post_delete of the same delete.
+_STORED_ATTR = "_article_stored_before_delete"
+
+
+def send_on_commit(signal: Signal, article: Article, using: str) -> None:
+    """Announce a transition once its transaction has committed; never inside it."""
+
+    def send() -> None:
+        # send_robust logs each failing receiver (logger "django.dispatch") and
+        # goes on with the others: one broken listener never blocks the rest.
+        signal.send_robust(sender=Article, article=article)
+
+    transaction.on_commit(send, using=using)
+
+
+def judge_article_save(sender, instance: Article, raw: bool, using: str, update_fields, **kwargs) -> None:
+    if raw:  # fixtures carry their own counters; recount_counters settles them
+        return
+    before = ArticleState.locked(instance, using)
+    if writes_status(update_fields):
+        settle_published_at(instance, before)
+    after = ArticleState.written(instance, before, update_fields)
+    setattr(instance, _TRANSITION_ATTR, ArticleTransition(before, after))
+
+
+def count_article_save(sender, instance: Article, raw: bool, using: str, **kwargs) -> None:
+    if raw:
+        return
+    transition: ArticleTransition = instance.__dict__.pop(_TRANSITION_ATTR)
+    deltas = CounterDeltas()
+    transition.add_counter_deltas(deltas)
+    deltas.apply(using)
+    if transition.old_slug:
+        remember_old_slug(instance, transition.old_slug, using)
+    if transition.publishes:
+        send_on_commit(article_published, instance, using)
+    elif transition.unpublishes:
+        send_on_commit(article_unpublished, instance, using)
+
+
+def remember_old_slug(article: Article, old_slug: str, using: str) -> None:
+    redirects = ArticleRedirect.objects.using(using)
+    # Going back to an earlier slug: that address is live again, not a redirect.
+    redirects.filter(old_slug=article.slug).delete()
+    redirects.update_or_create(old_slug=old_slug, defaults={"article": article})
+
+
+def judge_article_delete(sender, instance: Article, using: str, **kwargs) -> None:
+    before = ArticleState.locked(instance, using)  # None: another process deleted it first
+    setattr(instance, _STORED_ATTR, before)
+    ArticleTransition(before, None).add_counter_deltas(pending_delete_deltas(using))
+
+
+def count_article_delete(sender, instance: Article, using: str, **kwargs) -> None:
+    apply_pending_delete_deltas(using)
+    before = instance.__dict__.pop(_STORED_ATTR, None)
+    if ArticleTransition(before, None).unpublishes:
+        send_on_commit(article_unpublished, instance, using)
+
+
+def count_view(sender, article: Article, **kwargs) -> None:
+    # One UPDATE, no read: concurrent readers never lose each other's views.
+    Article._base_manager.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+
+
+def register() -> None:
+    pre_save.connect(judge_article_save, sender=Article, dispatch_uid="articles.judge_article_save")
+    post_save.connect(count_article_save, sender=Article, dispatch_uid="articles.count_article_save")
+    pre_delete.connect(judge_article_delete, sender=Article, dispatch_uid="articles.judge_article_delete")
+    post_delete.connect(count_article_delete, sender=Article, dispatch_uid="articles.count_article_delete")
+    article_viewed.connect(count_view, sender=Article, dispatch_uid="articles.count_view")

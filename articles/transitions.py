@@ -1,0 +1,118 @@
+"""What a write does to an article: its state before (as stored) and after.
+
+"Before" is always read from the database under a row lock in the writing
+transaction, never taken from the instance: a copy loaded a minute ago may
+still say ``draft`` while another process has published the row since, and
+judging by that copy would count the publication twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from authors.models import Author
+from blogsite.counters import CounterDeltas
+
+from .models import Article, Category
+
+_STATE_FIELDS = ("status", "author_id", "category_id", "slug", "published_at")
+
+
+@dataclass(frozen=True)
+class ArticleState:
+    status: str
+    author_id: int
+    category_id: int | None
+    slug: str
+    published_at: datetime.datetime | None
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Article.Status.PUBLISHED
+
+    @classmethod
+    def locked(cls, article: Article, using: str) -> ArticleState | None:
+        """The stored row, locked until the transaction ends; None if it is gone."""
+        if article.pk is None:
+            return None
+        row = (
+            Article._base_manager.using(using)
+            .select_for_update()
+            .filter(pk=article.pk)
+            .values_list(*_STATE_FIELDS)
+            .first()
+        )
+        return cls(*row) if row else None
+
+    @classmethod
+    def written(
+        cls, article: Article, before: ArticleState | None, update_fields: Collection[str] | None
+    ) -> ArticleState:
+        """The row as it will be stored once the save has run."""
+
+        def value(name: str, attname: str):
+            if before is None or update_fields is None or name in update_fields or attname in update_fields:
+                return getattr(article, attname)
+            return getattr(before, attname)
+
+        return cls(
+            status=value("status", "status"),
+            author_id=value("author", "author_id"),
+            category_id=value("category", "category_id"),
+            slug=value("slug", "slug"),
+            published_at=value("published_at", "published_at"),
+        )
+
+
+def writes_status(update_fields: Collection[str] | None) -> bool:
+    return update_fields is None or "status" in update_fields
+
+
+def settle_published_at(article: Article, before: ArticleState | None) -> None:
+    """Set ``published_at`` on the instance about to be saved.
+
+    The first publication sets it and later saves keep it (a copy holding None
+    never erases it). An article published while its date is still in the
+    future (a scheduled one published early by hand) is published now.
+    """
+    if article.published_at is None and before is not None and before.published_at is not None:
+        article.published_at = before.published_at
+    if article.status != Article.Status.PUBLISHED or (before is not None and before.is_published):
+        return
+    now = timezone.now()
+    if article.published_at is None or article.published_at > now:
+        article.published_at = now
+
+
+@dataclass(frozen=True)
+class ArticleTransition:
+    before: ArticleState | None  # None: the row is being created (or was already gone)
+    after: ArticleState | None  # None: the row is being deleted
+
+    @property
+    def publishes(self) -> bool:
+        return self.after is not None and self.after.is_published and not (self.before and self.before.is_published)
+
+    @property
+    def unpublishes(self) -> bool:
+        return self.before is not None and self.before.is_published and not (self.after and self.after.is_published)
+
+    @property
+    def old_slug(self) -> str | None:
+        """The address the article leaves behind, when an edit changed its slug."""
+        if self.before and self.after and self.before.slug != self.after.slug:
+            return self.before.slug
+        return None
+
+    def add_counter_deltas(self, deltas: CounterDeltas) -> None:
+        # Remove what the stored row counted, add what the written row counts:
+        # a move, a status change or both at once all come out of these lines,
+        # and an edit that changes nothing counted nets to zero (no statement).
+        for state, sign in ((self.before, -1), (self.after, +1)):
+            if state is not None and state.is_published:
+                deltas.add(Author, "article_count", state.author_id, sign)
+                deltas.add(Category, "article_count", state.category_id, sign)

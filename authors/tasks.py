@@ -1,0 +1,41 @@
+"""Email to users and followers. Tasks take ids: they may run in another process later."""
+
+from django.contrib.auth import get_user_model
+from django.core.mail import get_connection
+from django.urls import reverse
+from django_tasks import task
+
+from articles.models import Article
+from blogsite.emails import absolute_url, build_email
+
+
+@task()
+def send_welcome_email(user_id: int) -> None:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or not user.email:
+        return
+    context = {"user": user, "dashboard_url": absolute_url(reverse("dashboard"))}
+    build_email("authors/email/welcome", context, to=user.email).send()
+
+
+@task()
+def notify_followers_of_publication(article_id: int) -> int:
+    """Email every follower of the article's author, one message each, over one connection."""
+    article = Article.objects.published().select_related("author__user").filter(pk=article_id).first()
+    if article is None:  # unpublished or deleted before the task ran
+        return 0
+    followers = (
+        get_user_model()
+        .objects.filter(following__author=article.author_id, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+    context = {"article": article, "author": article.author, "article_url": absolute_url(article.get_absolute_url())}
+    messages = [
+        build_email("authors/email/new_article", {**context, "recipient": follower}, to=follower.email)
+        for follower in followers
+    ]
+    if messages:
+        with get_connection() as connection:
+            connection.send_messages(messages)
+    return len(messages)

@@ -1,0 +1,34 @@
+from django.contrib import admin, messages
+from django.db import transaction
+
+from .models import Comment
+from .services import approve_comment, reject_comment
+
+
+def _moderate(modeladmin, request, queryset, moderate, verb: str) -> None:
+    # One save per comment so the receivers adjust the article's count.
+    with transaction.atomic():
+        comments = list(queryset.order_by("pk"))
+        for comment in comments:
+            moderate(comment)
+    modeladmin.message_user(request, f"{len(comments)} comment(s) {verb}.", messages.SUCCESS)
+
+
+@admin.action(description="Approve selected comments", permissions=["change"])
+def approve(modeladmin, request, queryset):
+    _moderate(modeladmin, request, queryset, approve_comment, "approved")
+
+
+@admin.action(description="Reject selected comments", permissions=["change"])
+def reject(modeladmin, request, queryset):
+    _moderate(modeladmin, request, queryset, reject_comment, "rejected")
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["name", "article", "status", "created_at"]
+    list_filter = ["status", "created_at"]
+    list_select_related = ["article"]
+    search_fields = ["name", "email", "body", "article__title"]
+    raw_id_fields = ["article", "user"]
+    actions = [approve, reject]

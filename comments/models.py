@@ -1,0 +1,48 @@
+from django.conf import settings
+from django.db import models, router, transaction
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self) -> "CommentQuerySet":
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def pending(self) -> "CommentQuerySet":
+        return self.filter(status=Comment.Status.PENDING)
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="comments")
+    # Null for a guest, and for a commenter whose account was deleted since.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"
+    )
+    name = models.CharField(max_length=100)
+    email = models.EmailField()
+    body = models.TextField(max_length=5000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["article", "status", "created_at"], name="comment_article_listing"),
+            models.Index(fields=["status", "-created_at"], name="comment_moderation_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.article_id}"
+
+    def save(self, **kwargs) -> None:
+        # The receivers lock this row and update the article's counter: both
+        # belong to this write's transaction.
+        with transaction.atomic(
+            using=kwargs.get("using") or router.db_for_write(Comment, instance=self), savepoint=False
+        ):
+            super().save(**kwargs)

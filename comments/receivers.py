@@ -1,0 +1,91 @@
+"""Receivers that keep each article's approved-comment count exact, and
+tell the article's author about new comments once they are committed."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import partial
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+
+from articles.models import Article
+from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pending_delete_deltas
+
+from .models import Comment
+from .tasks import notify_author_of_comment
+
+_TRANSITION_ATTR = "_comment_transition"
+
+
+@dataclass(frozen=True)
+class CommentState:
+    status: str
+    article_id: int
+
+    @classmethod
+    def locked(cls, comment: Comment, using: str) -> CommentState | None:
+        """The stored row, locked until the transaction ends; None if it is gone."""
+        if comment.pk is None:
+            return None
+        row = (
+            Comment._base_manager.using(using)
+            .select_for_update()
+            .filter(pk=comment.pk)
+            .values_list("status", "article_id")
+            .first()
+        )
+        return cls(*row) if row else None
+
+    @classmethod
+    def written(
+        cls, comment: Comment, before: CommentState | None, update_fields: Collection[str] | None
+    ) -> CommentState:
+        def value(name: str, attname: str):
+            if before is None or update_fields is None or name in update_fields or attname in update_fields:
+                return getattr(comment, attname)
+            return getattr(before, attname)
+
+        return cls(status=value("status", "status"), article_id=value("article", "article_id"))
+
+
+def add_comment_deltas(deltas: CounterDeltas, before: CommentState | None, after: CommentState | None) -> None:
+    for state, sign in ((before, -1), (after, +1)):
+        if state is not None and state.status == Comment.Status.APPROVED:
+            deltas.add(Article, "comment_count", state.article_id, sign)
+
+
+def judge_comment_save(sender, instance: Comment, raw: bool, using: str, update_fields, **kwargs) -> None:
+    if raw:
+        return
+    before = CommentState.locked(instance, using)
+    setattr(instance, _TRANSITION_ATTR, (before, CommentState.written(instance, before, update_fields)))
+
+
+def count_comment_save(sender, instance: Comment, created: bool, raw: bool, using: str, **kwargs) -> None:
+    if raw:
+        return
+    before, after = instance.__dict__.pop(_TRANSITION_ATTR)
+    deltas = CounterDeltas()
+    add_comment_deltas(deltas, before, after)
+    deltas.apply(using)
+    if created and instance.status != Comment.Status.REJECTED:
+        # robust: a broken task queue is logged, it never turns a saved
+        # comment into an error page.
+        transaction.on_commit(partial(notify_author_of_comment.enqueue, instance.pk), using=using, robust=True)
+
+
+def judge_comment_delete(sender, instance: Comment, using: str, **kwargs) -> None:
+    add_comment_deltas(pending_delete_deltas(using), CommentState.locked(instance, using), None)
+
+
+def count_comment_delete(sender, instance: Comment, using: str, **kwargs) -> None:
+    apply_pending_delete_deltas(using)
+
+
+def register() -> None:
+    pre_save.connect(judge_comment_save, sender=Comment, dispatch_uid="comments.judge_comment_save")
+    post_save.connect(count_comment_save, sender=Comment, dispatch_uid="comments.count_comment_save")
+    pre_delete.connect(judge_comment_delete, sender=Comment, dispatch_uid="comments.judge_comment_delete")
+    post_delete.connect(count_comment_delete, sender=Comment, dispatch_uid="comments.count_comment_delete")
