@@ -1,0 +1,85 @@
+"""How many SQL statements each counted write costs, stated and held.
+
+The test transaction wraps every write, so the figures are the statements of
+the write itself: no BEGIN/COMMIT, and no email (it is enqueued after commit).
+`bench/writes.py` prints the same figures next to a naive strategy's.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Article
+from articles.services import publish_article
+from articles.signals import article_viewed
+from comments.services import add_comment
+from tests.factories import ArticleFactory, CategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def statement_kinds(queries) -> list[str]:
+    kinds = []
+    for query in queries.captured_queries:
+        sql = query["sql"].upper()
+        kind = sql.split(None, 1)[0]
+        if kind == "SELECT" and " FOR UPDATE" in sql:
+            kind = "SELECT FOR UPDATE"
+        kinds.append(kind)
+    return kinds
+
+
+def locked_select() -> str:
+    # SQLite has no row locks: its writers are serialised by the database lock.
+    return "SELECT FOR UPDATE" if connection.features.has_select_for_update else "SELECT"
+
+
+def test_publishing_costs_a_locked_read_the_update_and_one_update_per_counter(author):
+    article = ArticleFactory(author=author)
+    draft = Article.objects.get(pk=article.pk)
+    with CaptureQueriesContext(connection) as queries:
+        publish_article(draft)
+    # The stored row under lock, the article itself, then author and category
+    # counts (in a fixed order, so two processes never deadlock on them).
+    assert statement_kinds(queries) == [locked_select(), "UPDATE", "UPDATE", "UPDATE"]
+    author.refresh_from_db()
+    assert author.article_count == 1
+
+
+def test_creating_a_published_article_costs_one_slug_read_the_insert_and_two_counter_updates_in_a_savepoint(author):
+    category = CategoryFactory()
+    with CaptureQueriesContext(connection) as queries:
+        Article.objects.create(title="Fresh news", body="b", author=author, category=category, status="published")
+    # A new row has no stored state to lock: its one SELECT is for the slug.
+    # The savepoint lets a create that lost a slug race retry with another.
+    assert statement_kinds(queries) == ["SELECT", "SAVEPOINT", "INSERT", "UPDATE", "UPDATE", "RELEASE"]
+
+
+def test_editing_a_published_article_without_a_transition_touches_no_counter(author):
+    article = Article.objects.get(pk=ArticleFactory(author=author, status="published").pk)
+    article.title = "A better title"
+    with CaptureQueriesContext(connection) as queries:
+        article.save()
+    assert statement_kinds(queries) == [locked_select(), "UPDATE"]
+
+
+def test_moving_a_published_article_updates_both_categories_in_one_statement_each(author):
+    article = Article.objects.get(pk=ArticleFactory(author=author, status="published").pk)
+    article.category = CategoryFactory()
+    with CaptureQueriesContext(connection) as queries:
+        article.save()
+    assert statement_kinds(queries) == [locked_select(), "UPDATE", "UPDATE", "UPDATE"]
+
+
+def test_an_approved_comment_costs_the_insert_and_one_counter_update(author, reader):
+    article = ArticleFactory(author=author, status="published")
+    with CaptureQueriesContext(connection) as queries:
+        add_comment(article=article, body="Well said.", user=reader)
+    assert statement_kinds(queries) == ["INSERT", "UPDATE"]
+
+
+def test_a_view_costs_one_update():
+    article = ArticleFactory(status="published")
+    with CaptureQueriesContext(connection) as queries:
+        article_viewed.send(sender=Article, article=article, request=None)
+    assert statement_kinds(queries) == ["UPDATE"]

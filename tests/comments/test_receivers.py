@@ -1,0 +1,136 @@
+"""Articles' approved-comment counts, and the email to the article's author."""
+
+import pytest
+from django.db import transaction
+
+from articles.models import Article
+from comments.models import Comment
+from comments.services import add_comment, approve_comment, reject_comment
+from tests.conftest import assert_counters_exact
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+APPROVED = Comment.Status.APPROVED
+PENDING = Comment.Status.PENDING
+
+
+def comment_count(article: Article) -> int:
+    return Article.objects.get(pk=article.pk).comment_count
+
+
+def test_a_signed_in_readers_comment_is_approved_and_counted_at_once(author, reader):
+    article = ArticleFactory(author=author, status=Article.Status.PUBLISHED)
+    comment = add_comment(article=article, user=reader, body="Great read.")
+    assert comment.status == APPROVED
+    assert comment_count(article) == 1
+
+
+def test_a_guests_comment_waits_for_moderation():
+    article = ArticleFactory(status=Article.Status.PUBLISHED)
+    comment = add_comment(article=article, name="Guest", email="guest@example.com", body="Hi")
+    assert comment.status == PENDING
+    assert comment_count(article) == 0
+    approve_comment(comment)
+    assert comment_count(article) == 1
+    reject_comment(comment)
+    assert comment_count(article) == 0
+
+
+def test_approving_twice_counts_once():
+    comment = CommentFactory()
+    approve_comment(comment)
+    approve_comment(comment)
+    stale = Comment.objects.get(pk=comment.pk)
+    approve_comment(stale)
+    assert comment_count(comment.article) == 1
+
+
+def test_a_stale_copy_is_judged_against_the_stored_row():
+    comment = CommentFactory(status=PENDING)
+    stale = Comment.objects.get(pk=comment.pk)
+    approve_comment(comment)
+    stale.body = "Edited in an old admin form"
+    stale.save()  # writes status=pending back: the approval is undone, and uncounted
+    assert comment_count(comment.article) == 0
+    assert_counters_exact()
+
+
+def test_moving_an_approved_comment_to_another_article():
+    comment = CommentFactory(status=APPROVED)
+    other = ArticleFactory()
+    comment.article = other
+    comment.save()
+    assert (comment_count(comment.article), comment_count(other)) == (1, 1)
+    assert_counters_exact()
+
+
+def test_deletes_single_bulk_and_cascading():
+    article = ArticleFactory()
+    comments = CommentFactory.create_batch(4, article=article, status=APPROVED)
+    CommentFactory(article=article, status=PENDING)
+    comments[0].delete()
+    assert comment_count(article) == 3
+    Comment.objects.filter(pk__in=[c.pk for c in comments[1:3]]).delete()
+    assert comment_count(article) == 1
+    article.delete()  # its comments go with it
+    assert not Comment.objects.exists()
+    assert_counters_exact()
+
+
+def test_a_commenters_account_deletion_keeps_their_comments():
+    user = UserFactory()
+    article = ArticleFactory()
+    add_comment(article=article, user=user, body="Still here")
+    user.delete()
+    assert Comment.objects.get().user is None
+    assert comment_count(article) == 1
+
+
+def test_the_author_is_emailed_with_a_moderation_link_for_a_pending_comment(
+    author, mailoutbox, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory(author=author, title="On writing", status=Article.Status.PUBLISHED)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = add_comment(article=article, name="Guest", email="guest@example.com", body="Lovely <b>text</b>")
+    [mail] = mailoutbox
+    assert mail.to == [author.user.email]
+    assert "On writing" in mail.subject
+    assert f"/admin/comments/comment/{comment.pk}/change/" in mail.body
+    html = mail.alternatives[0][0]
+    assert "Lovely &lt;b&gt;text&lt;/b&gt;" in html  # the commenter's HTML is escaped
+
+
+def test_an_approved_comment_email_links_to_the_comment(author, reader, mailoutbox, django_capture_on_commit_callbacks):
+    article = ArticleFactory(author=author, status=Article.Status.PUBLISHED)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = add_comment(article=article, user=reader, body="Hi")
+    [mail] = mailoutbox
+    assert f"#comment-{comment.pk}" in mail.body
+    assert "/admin/" not in mail.body
+
+
+def test_no_email_for_a_comment_on_ones_own_article(author, mailoutbox, django_capture_on_commit_callbacks):
+    article = ArticleFactory(author=author, status=Article.Status.PUBLISHED)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_comment(article=article, user=author.user, body="Thanks all")
+    assert mailoutbox == []
+
+
+def test_no_email_when_the_comment_is_rolled_back(author, mailoutbox, django_capture_on_commit_callbacks):
+    article = ArticleFactory(author=author)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        add_comment(article=article, name="Guest", email="g@example.com", body="Hi")
+        raise RuntimeError
+    assert mailoutbox == []
+
+
+def test_a_failing_email_backend_keeps_the_comment_and_is_logged(
+    author, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.failing_email.FailingEmailBackend"
+    article = ArticleFactory(author=author)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = add_comment(article=article, name="Guest", email="g@example.com", body="Hi")
+    assert Comment.objects.filter(pk=comment.pk).exists()
+    assert "SMTP server refused" in caplog.text

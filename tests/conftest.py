@@ -1,0 +1,39 @@
+import pytest
+from django.db import connection
+
+from articles.recount import find_drift
+from tests.factories import make_author
+
+
+def assert_counters_exact() -> None:
+    """Every counter equals a fresh aggregate of the rows it counts."""
+    drift = [str(d) for d in find_drift()]
+    assert drift == [], "\n".join(drift)
+
+
+@pytest.fixture
+def author(db):
+    return make_author(username="alice", first_name="Alice")
+
+
+@pytest.fixture
+def reader(db):
+    return make_author(username="bob").user
+
+
+@pytest.fixture
+def on_postgres(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: this is the SQLite pass")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    # Uploads from tests never land in the project's media/ folder.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for attackers, not for a test suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
