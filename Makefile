@@ -19,6 +19,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt build-constraints.txt
 
 install: $(VENV)/.installed
 
+# Links printed by seed_demo and sent in emails point at the port actually served.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
