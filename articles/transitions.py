@@ -16,14 +16,15 @@ from django.utils import timezone
 
 from authors.models import Author
 from blogsite.counters import CounterDeltas
+from blogsite.stored_state import StoredState
 
 from .models import Article, Category
 
-_STATE_FIELDS = ("status", "author_id", "category_id", "slug", "published_at")
-
 
 @dataclass(frozen=True)
-class ArticleState:
+class ArticleState(StoredState):
+    model = Article
+
     status: str
     author_id: int
     category_id: int | None
@@ -33,39 +34,6 @@ class ArticleState:
     @property
     def is_published(self) -> bool:
         return self.status == Article.Status.PUBLISHED
-
-    @classmethod
-    def locked(cls, article: Article, using: str) -> ArticleState | None:
-        """The stored row, locked until the transaction ends; None if it is gone."""
-        if article.pk is None:
-            return None
-        row = (
-            Article._base_manager.using(using)
-            .select_for_update()
-            .filter(pk=article.pk)
-            .values_list(*_STATE_FIELDS)
-            .first()
-        )
-        return cls(*row) if row else None
-
-    @classmethod
-    def written(
-        cls, article: Article, before: ArticleState | None, update_fields: Collection[str] | None
-    ) -> ArticleState:
-        """The row as it will be stored once the save has run."""
-
-        def value(name: str, attname: str):
-            if before is None or update_fields is None or name in update_fields or attname in update_fields:
-                return getattr(article, attname)
-            return getattr(before, attname)
-
-        return cls(
-            status=value("status", "status"),
-            author_id=value("author", "author_id"),
-            category_id=value("category", "category_id"),
-            slug=value("slug", "slug"),
-            published_at=value("published_at", "published_at"),
-        )
 
 
 def writes_status(update_fields: Collection[str] | None) -> bool:

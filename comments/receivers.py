@@ -3,7 +3,6 @@ tell the article's author about new comments once they are committed."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from functools import partial
 
@@ -12,6 +11,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 
 from articles.models import Article
 from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pending_delete_deltas
+from blogsite.stored_state import StoredState
 
 from .models import Comment
 from .tasks import notify_author_of_comment
@@ -20,34 +20,11 @@ _TRANSITION_ATTR = "_comment_transition"
 
 
 @dataclass(frozen=True)
-class CommentState:
+class CommentState(StoredState):
+    model = Comment
+
     status: str
     article_id: int
-
-    @classmethod
-    def locked(cls, comment: Comment, using: str) -> CommentState | None:
-        """The stored row, locked until the transaction ends; None if it is gone."""
-        if comment.pk is None:
-            return None
-        row = (
-            Comment._base_manager.using(using)
-            .select_for_update()
-            .filter(pk=comment.pk)
-            .values_list("status", "article_id")
-            .first()
-        )
-        return cls(*row) if row else None
-
-    @classmethod
-    def written(
-        cls, comment: Comment, before: CommentState | None, update_fields: Collection[str] | None
-    ) -> CommentState:
-        def value(name: str, attname: str):
-            if before is None or update_fields is None or name in update_fields or attname in update_fields:
-                return getattr(comment, attname)
-            return getattr(before, attname)
-
-        return cls(status=value("status", "status"), article_id=value("article", "article_id"))
 
 
 def add_comment_deltas(deltas: CounterDeltas, before: CommentState | None, after: CommentState | None) -> None:
