@@ -1,0 +1,1 @@
+SITEMAPS: dict = {}  # placeholder until this module is written
