@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from blogsite.counters import CountedModel
 
+from .markdown import reading_minutes
 from .slugs import unique_slug
 
 # A lost race for a slug costs one retry; this many in a row means something
@@ -110,11 +111,16 @@ class Article(CountedModel):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.body)
+
     def save(self, *, update_fields=None, **kwargs: Any) -> None:
         if update_fields is not None and "status" in update_fields:
             # The receivers may set published_at on a transition into
-            # published; a save naming only status must still store it.
-            update_fields = {*update_fields, "published_at"}
+            # published; a save naming only status must still store it, and
+            # a change of status is an edit (updated_at).
+            update_fields = {*update_fields, "published_at", "updated_at"}
         if self.slug:
             super().save(update_fields=update_fields, **kwargs)
         else:

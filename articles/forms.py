@@ -1,0 +1,139 @@
+"""The form authors write and edit articles with."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from blogsite.images import COVER, ProcessedImageField
+
+from .models import Article
+
+# Further ahead than this is a typo (2205 for 2025), not a plan.
+MAX_SCHEDULE_AHEAD = datetime.timedelta(days=5 * 365)
+# Generous for a long read, and a bound on what one preview renders.
+MAX_BODY_LENGTH = 200_000
+
+STALE_MESSAGE = (
+    "This article was changed by someone else (or in another tab) since you opened it, so your changes "
+    "were not saved. They are still in the form below: open the article again in a new tab to see the "
+    "latest version, and copy your changes across."
+)
+
+
+class StaleArticleError(Exception):
+    """The stored article changed between opening the edit form and saving it."""
+
+
+def article_version(article: Article) -> str:
+    """What an edit form remembers of the row it was opened on.
+
+    ``updated_at`` moves with every full save, but not with the F() updates of
+    the counters (a view or a comment must not make a form stale). Status is
+    part of it because ``publish_due`` and the admin's publish action save
+    ``update_fields=["status"]``, which leaves ``updated_at`` alone.
+    """
+    return f"{article.updated_at.isoformat()}|{article.status}"
+
+
+class ArticleForm(forms.ModelForm):
+    cover = ProcessedImageField(
+        spec=COVER, required=False, help_text="JPEG, PNG, WebP or GIF, up to 5 MB; scaled down to 1600 pixels wide."
+    )
+    # The version the form was opened on; see article_version().
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Article
+        fields = ["title", "slug", "body", "excerpt", "category", "cover", "status", "published_at"]
+        labels = {"slug": "Address (slug)", "published_at": "Publication date"}
+        help_texts = {"excerpt": "A sentence or two for listings and feeds."}
+        widgets = {
+            "title": forms.TextInput(attrs={"autofocus": True}),
+            "body": forms.Textarea(attrs={"rows": 18, "class": "font-monospace"}),
+            "excerpt": forms.Textarea(attrs={"rows": 2}),
+            "published_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+        error_messages = {
+            "slug": {"unique": "Another article already has this address. Choose another, or leave it empty."},
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # As stored before this form's data is applied to the instance.
+        self.stored_status = self.instance.status if self.instance.pk else None
+        self.stored_published_at = self.instance.published_at
+        # The model's TextField has no limit to build this from.
+        self.fields["body"].validators.append(MaxLengthValidator(MAX_BODY_LENGTH))
+        self.fields["body"].help_text = "Markdown: **bold**, *italic*, [links](https://…), # headings, lists."
+        self.fields["category"].empty_label = "No category"
+        self.fields["published_at"].help_text = (
+            f"Time zone: {timezone.get_current_timezone_name()}. Required when scheduling; "
+            "leave it empty to publish now."
+        )
+        if self.instance.pk is None:
+            del self.fields["version"]
+        else:
+            self.fields["version"].initial = article_version(self.instance)
+
+    def clean_published_at(self) -> datetime.datetime | None:
+        value = self.cleaned_data["published_at"]
+        stored = self.stored_published_at
+        # The input shows minutes only: an untouched date keeps its seconds.
+        if value and stored and value == stored.replace(second=0, microsecond=0):
+            return stored
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # A date that did not parse already says "Enter a valid date/time".
+        if not self.has_error("published_at"):
+            self._check_publication_date(cleaned.get("status"), cleaned.get("published_at"))
+        if self.instance.pk is not None and self.is_stale():
+            self.add_error(None, STALE_MESSAGE)
+        return cleaned
+
+    def _check_publication_date(self, status: str | None, published_at: datetime.datetime | None) -> None:
+        now = timezone.now()
+        in_future = published_at is not None and published_at > now
+        if in_future and published_at > now + MAX_SCHEDULE_AHEAD:
+            self.add_error("published_at", "Choose a date within the next five years.")
+        elif status == Article.Status.SCHEDULED and published_at is None:
+            self.add_error("published_at", "Choose when the article should be published.")
+        elif status == Article.Status.SCHEDULED and not in_future:
+            self.add_error("published_at", "A scheduled article needs a date in the future.")
+        elif status == self.stored_status == Article.Status.PUBLISHED and in_future:
+            # Publishing a scheduled article early is fine (the receiver dates it
+            # now), but a live article would be shown under a date still to come.
+            self.add_error("published_at", "A published article's date cannot be in the future: choose Scheduled.")
+
+    def is_stale(self, *, lock: bool = False) -> bool:
+        """Whether the stored article differs from the version this form was opened on."""
+        rows = Article._base_manager.filter(pk=self.instance.pk)
+        if lock:
+            rows = rows.select_for_update()
+        stored = rows.values_list("updated_at", "status").first()
+        if stored is None:  # deleted meanwhile
+            return True
+        opened_at, _, opened_status = self.cleaned_data.get("version", "").partition("|")
+        try:
+            opened_at = parse_datetime(opened_at)
+        except ValueError:  # well-formed but impossible, e.g. month 13
+            opened_at = None
+        return (opened_at, opened_status) != stored
+
+    def save(self, commit: bool = True) -> Article:
+        if not commit or self.instance.pk is None:
+            return super().save(commit)
+        # clean() checked without a lock; checking again under the row lock
+        # means two saves racing from the same version cannot both win.
+        with transaction.atomic():
+            if self.is_stale(lock=True):
+                raise StaleArticleError
+            return super().save()
