@@ -1,8 +1,92 @@
-from django.views.generic import TemplateView  # placeholder until this module is written
+"""RSS feeds of published articles: the whole site, one category, one author."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse_lazy
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from authors.models import Author
+
+from .markdown import render_markdown
+from .models import Article, ArticleQuerySet, Category
+
+FEED_LENGTH = 20
+DESCRIPTION_WORDS = 60
 
 
-def _stub(*args, **kwargs):
-    return TemplateView.as_view(template_name="base.html")(*args, **kwargs)
+class LatestArticlesFeed(Feed):
+    title = "blogsite: latest articles"
+    link = reverse_lazy("home")
+    description = "The newest articles published on blogsite."
+
+    def items(self, obj=None) -> ArticleQuerySet:
+        # for_listing() joins author and category: the item hooks below read
+        # both, so a feed costs one query however many items it has.
+        return self.articles(obj)[:FEED_LENGTH]
+
+    def articles(self, obj) -> ArticleQuerySet:
+        return Article.objects.published().for_listing()
+
+    def item_title(self, item: Article) -> str:
+        return item.title
+
+    def item_description(self, item: Article) -> str:
+        if item.excerpt:
+            return item.excerpt
+        # Rendered first so Markdown syntax does not leak into readers' previews.
+        return Truncator(strip_tags(render_markdown(item.body))).words(DESCRIPTION_WORDS)
+
+    def item_pubdate(self, item: Article) -> datetime | None:
+        return item.published_at
+
+    def item_updateddate(self, item: Article) -> datetime:
+        return item.updated_at
+
+    def item_author_name(self, item: Article) -> str:
+        return str(item.author)
+
+    def item_author_link(self, item: Article) -> str:
+        return item.author.get_absolute_url()
+
+    def item_categories(self, item: Article) -> list[str]:
+        return [item.category.name] if item.category else []
 
 
-LatestArticlesFeed = CategoryFeed = AuthorFeed = lambda: _stub
+class CategoryFeed(LatestArticlesFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Category:
+        return get_object_or_404(Category, slug=slug)
+
+    def articles(self, obj: Category) -> ArticleQuerySet:
+        return super().articles(obj).filter(category=obj)
+
+    def title(self, obj: Category) -> str:
+        return f"blogsite: {obj.name}"
+
+    def link(self, obj: Category) -> str:
+        return obj.get_absolute_url()
+
+    def description(self, obj: Category) -> str:
+        return obj.description or f"The newest articles in {obj.name} on blogsite."
+
+
+class AuthorFeed(LatestArticlesFeed):
+    def get_object(self, request: HttpRequest, username: str) -> Author:
+        return get_object_or_404(Author.objects.select_related("user"), user__username=username)
+
+    def articles(self, obj: Author) -> ArticleQuerySet:
+        return super().articles(obj).filter(author=obj)
+
+    def title(self, obj: Author) -> str:
+        return f"blogsite: articles by {obj}"
+
+    def link(self, obj: Author) -> str:
+        return obj.get_absolute_url()
+
+    def description(self, obj: Author) -> str:
+        return f"The newest articles by {obj} on blogsite."

@@ -1,8 +1,71 @@
-from django.views.generic import TemplateView  # placeholder until this module is written
+"""Search over published articles: ranked full-text search on PostgreSQL, a substring match elsewhere."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connections
+from django.db.models import Q
+from django.views.generic import ListView
+
+from .models import Article, ArticleQuerySet
+from .pagination import LenientPaginationMixin
+
+# Longer than anyone types into a search box; bounds the work a request can ask for.
+MAX_QUERY_LENGTH = 200
+MAX_FALLBACK_TERMS = 8
+SEARCH_CONFIG = "english"
 
 
-class _Stub(TemplateView):
-    template_name = "base.html"
+def article_search_vector() -> SearchVector:
+    # Must compile to exactly the expression indexed by migration
+    # 0002_article_search_index, or PostgreSQL cannot use the GIN index;
+    # tests/articles/test_search.py checks the plan.
+    return (
+        SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("excerpt", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("body", weight="C", config=SEARCH_CONFIG)
+    )
 
 
-SearchView = _Stub
+def clean_search_query(raw: str) -> str:
+    # PostgreSQL refuses NUL in a string; collapsing whitespace keeps the box tidy.
+    return " ".join(raw.replace("\x00", " ").split())[:MAX_QUERY_LENGTH]
+
+
+def search_articles(articles: ArticleQuerySet, query: str) -> ArticleQuerySet:
+    """``articles`` matching ``query``, best match first (newest first without PostgreSQL)."""
+    if connections[articles.db].vendor == "postgresql":
+        vector = article_search_vector()
+        # websearch syntax ("quoted phrases", -exclusions, or) never raises on odd input.
+        tsquery = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        # alias(), not annotate(): the vector is for the WHERE (where the GIN
+        # index answers it), selecting it too would be computed for nothing.
+        return (
+            articles.alias(search=vector)
+            .filter(search=tsquery)
+            .annotate(rank=SearchRank(vector, tsquery))
+            .order_by("-rank", "-published_at", "-pk")
+        )
+    # The search box advertises PostgreSQL's websearch syntax: honour its
+    # -exclusions and drop its quotes here rather than match them literally.
+    condition = Q()
+    for term in query.replace('"', " ").split()[:MAX_FALLBACK_TERMS]:
+        excluded = term.startswith("-") and len(term) > 1
+        term = term[1:] if excluded else term
+        matches = Q(title__icontains=term) | Q(excerpt__icontains=term) | Q(body__icontains=term)
+        condition &= ~matches if excluded else matches
+    return articles.filter(condition)
+
+
+class SearchView(LenientPaginationMixin, ListView):
+    template_name = "articles/search.html"
+    paginate_by = 10
+
+    def get_queryset(self) -> ArticleQuerySet:
+        self.search_query = clean_search_query(self.request.GET.get("q", ""))
+        if not self.search_query:
+            return Article.objects.none()
+        return search_articles(Article.objects.published().for_listing(), self.search_query)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(search_query=self.search_query, **kwargs)

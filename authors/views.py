@@ -1,8 +1,84 @@
-from django.views.generic import TemplateView  # placeholder until this module is written
+"""Account sign-up and following authors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse, reverse_lazy
+from django.views import View
+from django.views.generic import CreateView
+
+from .forms import SignUpForm
+from .models import Author
+from .services import follow_author, unfollow_author
 
 
-class _Stub(TemplateView):
-    template_name = "base.html"
+class SignUpView(CreateView):
+    form_class = SignUpForm
+    template_name = "registration/signup.html"
+    success_url = reverse_lazy("dashboard")
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            return redirect(self.success_url)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: SignUpForm) -> HttpResponse:
+        # The post_save receiver creates the Author profile: one transaction
+        # keeps user and profile together, and the welcome email it queues
+        # leaves only once both are committed.
+        with transaction.atomic():
+            self.object = form.save()
+        login(self.request, self.object)
+        messages.success(self.request, f"Welcome to blogsite, {self.object.get_short_name() or self.object}!")
+        return HttpResponseRedirect(self.get_success_url())
 
 
-SignUpView = FollowAuthorView = UnfollowAuthorView = _Stub
+class FollowActionView(LoginRequiredMixin, View):
+    """POST-only base for follow and unfollow: act, then go back to the author's page."""
+
+    http_method_names = ["post"]
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # A GET changes nothing, so it is refused before a guest is asked to log in for it.
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def author_url(self) -> str:
+        return reverse("author_detail", kwargs={"username": self.kwargs["username"]})
+
+    def handle_no_permission(self) -> HttpResponse:
+        # After logging in the guest lands on the author's page, where the
+        # button is; the follow URL itself only answers POST.
+        return redirect_to_login(self.author_url(), self.get_login_url(), self.get_redirect_field_name())
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        author = get_object_or_404(Author.objects.select_related("user"), user__username=kwargs["username"])
+        self.act(author)
+        return redirect(self.author_url())
+
+    def act(self, author: Author) -> None:
+        raise NotImplementedError
+
+
+class FollowAuthorView(FollowActionView):
+    def act(self, author: Author) -> None:
+        try:
+            follow_author(user=self.request.user, author=author)
+        except ValidationError as error:
+            messages.error(self.request, " ".join(error.messages))
+        else:
+            messages.success(self.request, f"You follow {author}: you will get an email when they publish.")
+
+
+class UnfollowAuthorView(FollowActionView):
+    def act(self, author: Author) -> None:
+        unfollow_author(user=self.request.user, author=author)
+        messages.success(self.request, f"You no longer follow {author}.")
