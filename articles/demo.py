@@ -31,6 +31,7 @@ from comments.models import Comment
 from comments.services import add_comment, approve_comment, reject_comment
 
 from .demo_content import ADMIN, ARTICLES, AUTHORS, CATEGORIES, FOLLOWS, ArticleSeed, CommentSeed, PersonSeed
+from .demo_covers import demo_cover
 from .models import Article, Category
 
 # Shared by the demo authors so a visitor can sign in as any of them. The
@@ -180,8 +181,8 @@ def create_article(seed: ArticleSeed, *, author: Author, category: Category | No
     """
     archived = seed.status == Article.Status.ARCHIVED
     published_at = None if seed.days_from_now is None else now + datetime.timedelta(days=seed.days_from_now)
-    # Issue 4 (cover images): attach the cover here, before the one create().
     return Article.objects.create(
+        cover=demo_cover(seed.title, seed.category),
         slug=seed.slug,
         title=seed.title,
         author=author,

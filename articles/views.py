@@ -1,17 +1,22 @@
+"""The reading side of the site: listings, the article page, the author's dashboard."""
+
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.db.models import Count, Sum
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
 
-from authors.models import Author
+from authors.models import Author, Follow
+from comments.forms import CommentForm
 
 from .models import Article, ArticleRedirect, Category
+from .pagination import LenientPaginationMixin
 from .signals import article_viewed
 
 
-class ArticleListView(ListView):
+class ArticleListView(LenientPaginationMixin, ListView):
     template_name = "articles/article_list.html"
     paginate_by = 10
 
@@ -34,11 +39,19 @@ class AuthorArticleListView(ArticleListView):
     template_name = "authors/author_detail.html"
 
     def get_queryset(self):
-        self.author = get_object_or_404(Author.objects.select_related("user"), user__username=self.kwargs["username"])
+        authors = Author.objects.select_related("user").annotate(follower_total=Count("followers"))
+        self.author = get_object_or_404(authors, user__username=self.kwargs["username"])
         return super().get_queryset().filter(author=self.author)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(author=self.author, **kwargs)
+        user = self.request.user
+        is_following = user.is_authenticated and Follow.objects.filter(follower=user, author=self.author).exists()
+        return super().get_context_data(author=self.author, is_following=is_following, **kwargs)
+
+
+def can_preview(user, article: Article) -> bool:
+    """An unpublished article is shown to its author and to staff, nobody else."""
+    return user.is_authenticated and (user.is_staff or article.author.user_id == user.pk)
 
 
 class ArticleDetailView(DetailView):
@@ -47,7 +60,7 @@ class ArticleDetailView(DetailView):
     def get_queryset(self):
         return Article.objects.select_related("author__user", "category")
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request, *args, **kwargs) -> HttpResponse:
         try:
             self.object = self.get_object()
         except Http404:
@@ -56,28 +69,40 @@ class ArticleDetailView(DetailView):
             if redirect is None:
                 raise
             return HttpResponsePermanentRedirect(redirect.article.get_absolute_url())
-        if not self.object.is_published and not self.can_preview(self.object):
+        if not self.object.is_published and not can_preview(request.user, self.object):
             raise Http404("No article found matching the query")
-        if self.object.is_published:
+        if self.counts_as_a_read(request):
             article_viewed.send(sender=Article, article=self.object, request=request)
         return self.render_to_response(self.get_context_data(object=self.object))
 
-    def can_preview(self, article: Article) -> bool:
-        user = self.request.user
-        return user.is_authenticated and (user.is_staff or article.author.user_id == user.pk)
+    def counts_as_a_read(self, request) -> bool:
+        # Readers are counted; the author checking their own page and the
+        # editors are not, and a HEAD request reads nothing.
+        return (
+            request.method == "GET"
+            and self.object.is_published
+            and not (request.user.is_authenticated and can_preview(request.user, self.object))
+        )
 
     def get_context_data(self, **kwargs):
+        kwargs.setdefault("comment_form", CommentForm(user=self.request.user))
         comments = self.object.comments.approved().order_by("created_at", "pk")
-        return super().get_context_data(comments=comments, **kwargs)
+        return super().get_context_data(
+            comments=comments, can_edit=can_preview(self.request.user, self.object), **kwargs
+        )
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
     template_name = "articles/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        author = get_object_or_404(Author, user=self.request.user)
-        articles = author.articles.select_related("category").order_by("status", "-updated_at")
+        author = get_object_or_404(Author.objects.annotate(follower_total=Count("followers")), user=self.request.user)
+        articles = author.articles.select_related("category").order_by("-updated_at", "-pk")
         by_status = {status: [] for status in Article.Status}
         for article in articles:
             by_status[Article.Status(article.status)].append(article)
-        return super().get_context_data(author=author, by_status=by_status, **kwargs)
+        totals = author.articles.aggregate(
+            views=Sum("view_count", default=0),
+            comments=Sum("comment_count", default=0),
+        )
+        return super().get_context_data(author=author, by_status=by_status, totals=totals, **kwargs)

@@ -26,9 +26,19 @@ def reject(modeladmin, request, queryset):
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["name", "article", "status", "created_at"]
+    list_display = ["name", "short_body", "article", "status", "created_at"]
     list_filter = ["status", "created_at"]
     list_select_related = ["article"]
     search_fields = ["name", "email", "body", "article__title"]
     raw_id_fields = ["article", "user"]
     actions = [approve, reject]
+
+    @admin.display(description="Comment")
+    def short_body(self, comment: Comment) -> str:
+        return comment.body if len(comment.body) <= 80 else f"{comment.body[:79]}…"
+
+    def changelist_view(self, request, extra_context=None):
+        # Moderators see at a glance how much waits for them.
+        pending = Comment.objects.pending().count()
+        title = f"Comments: {pending} pending moderation" if pending else "Comments: none pending"
+        return super().changelist_view(request, extra_context={"title": title, **(extra_context or {})})

@@ -14,6 +14,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 from django.utils.html import escape
+from PIL import Image
 
 from articles.demo import DEMO_PASSWORD
 from articles.demo_content import ADMIN, ARTICLES, AUTHORS, CATEGORIES, FOLLOWS
@@ -102,6 +103,14 @@ def test_creates_categories_articles_in_every_state_comments_and_follows():
     assert set(Comment.objects.values_list("status", flat=True)) == set(Comment.Status)
     assert Follow.objects.count() == len(FOLLOWS)
     assert Article.objects.count() == len(ARTICLES) >= 20
+
+
+@pytest.mark.django_db
+def test_every_article_gets_a_generated_cover_image():
+    seed()
+    for article in Article.objects.all():
+        with Image.open(article.cover.path) as cover:
+            assert (cover.format, cover.size) == ("JPEG", (1200, 630))
 
 
 @pytest.mark.django_db
