@@ -9,15 +9,19 @@ PORT ?= 8000
 PG_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format bench install clean
+.PHONY: run test test-sqlite test-postgres lint format bench install clean browser screenshots
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt build-constraints.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-browser.txt build-constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --disable-pip-version-check pip==26.3
-	$(PIP) install --quiet --build-constraint build-constraints.txt -r requirements-dev.txt
+	$(PIP) install --quiet --build-constraint build-constraints.txt -r requirements-browser.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+# Debian's chromium for the browser tests and screenshots (apt-get; a no-op once installed).
+browser:
+	sh scripts/install_browser.sh
 
 # Links printed by seed_demo and sent in emails point at the port actually served.
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
@@ -28,7 +32,7 @@ run: install
 
 test: install test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install browser
 	@echo "== Test suite on SQLite =="
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -50,5 +54,9 @@ format: install
 bench: install
 	$(PY) bench/writes.py
 
+# docs/screenshots/<page>-<light|dark>.png from a throwaway demo site.
+screenshots: install browser
+	$(PY) scripts/screenshots.py
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles test-results

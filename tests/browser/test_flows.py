@@ -1,0 +1,162 @@
+"""What a user sees, end to end, in a real browser: signing up and publishing, commenting and moderation,
+scheduled publication, and the email a follower receives.
+
+Form fields are found by the names the forms' contract gives (``[name=title]``), and by their label where
+Django itself writes it (the login forms); every assertion is about what the page shows, except the email.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from articles.models import Article
+from authors.services import follow_author
+from comments.models import Comment
+from tests.browser.conftest import unavailable
+from tests.factories import ArticleFactory, UserFactory, make_author
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:
+    unavailable("Playwright is not installed: pip install -r requirements-browser.txt", module=True)
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
+
+
+def visit(page: Page, path: str) -> None:
+    """Open ``path`` on the live server; the page must answer (after redirects) without an error status."""
+    response = page.goto(path)
+    assert response is not None, f"GET {path}: no response"
+    assert response.ok, f"GET {path}: {response.status} at {response.url}"
+
+
+def submit(page: Page, field_name: str) -> None:
+    """Press the submit button of the form that holds the field named ``field_name``."""
+    form = page.locator("form", has=page.locator(f"[name={field_name}]"))
+    form.locator("button[type=submit], input[type=submit]").first.click()
+
+
+def log_in_with_form(page: Page, username: str, password: str) -> None:
+    visit(page, "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def write_article(page: Page, *, title: str, body: str, status: str) -> None:
+    visit(page, "/write/")
+    page.locator("[name=title]").fill(title)
+    page.locator("[name=body]").fill(body)
+    page.locator("[name=status]").select_option(status)
+    submit(page, "title")
+    # Saved: the form is gone, and the article page or the dashboard names the article.
+    expect(page).not_to_have_url(re.compile(r"/write/$"))
+    expect(page.locator("main")).to_contain_text(title)
+
+
+def test_sign_up_write_and_publish(page: Page, live_server: Any) -> None:
+    visit(page, "/accounts/signup/")
+    page.locator("[name=username]").fill("nora")
+    page.locator("[name=email]").fill("nora@example.com")
+    page.locator("[name=first_name]").fill("Nora")
+    page.locator("[name=password1]").fill("a long and unusual passphrase 42")
+    page.locator("[name=password2]").fill("a long and unusual passphrase 42")
+    submit(page, "password1")
+    expect(page).not_to_have_url(re.compile(r"/accounts/signup/$"))
+
+    # Signed in by the sign-up itself, or else through the login form like any returning user.
+    page.wait_for_load_state()
+    if not page.get_by_role("button", name="Log out").is_visible():
+        log_in_with_form(page, "nora", "a long and unusual passphrase 42")
+
+    title = "Notes from a first morning"
+    write_article(page, title=title, body="It *begins* here.", status="published")
+
+    visit(page, "/")
+    expect(page.get_by_role("link", name=title)).to_be_visible()
+
+    visit(page, "/authors/nora/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nora")
+    expect(page.locator("main")).to_contain_text(re.compile(r"\b1 published article\b"))
+    expect(page.get_by_role("link", name=title)).to_be_visible()
+
+
+def test_guest_comment_waits_for_moderation_then_shows(page: Page, new_context: Any, live_server: Any) -> None:
+    article = ArticleFactory(title="On moderation", status=Article.Status.PUBLISHED)
+    staff = UserFactory(username="editor", is_staff=True, is_superuser=True)
+    comment_text = "A guest's first thought on this."
+
+    visit(page, f"/articles/{article.slug}/")
+    page.locator("[name=name]").fill("Guest Reader")
+    page.locator("[name=email]").fill("guest@example.com")
+    page.locator("[name=body]").fill(comment_text)
+    submit(page, "body")
+
+    expect(page.locator("main")).to_contain_text(re.compile("awaits moderation", re.IGNORECASE))
+    visit(page, f"/articles/{article.slug}/")
+    expect(page.get_by_text(comment_text)).to_have_count(0)
+    expect(page.get_by_role("heading", name="0 comments")).to_be_visible()
+
+    # Staff, in a browser of their own, approve it from the admin's comment list.
+    staff_page = new_context().new_page()
+    visit(staff_page, "/admin/")
+    staff_page.get_by_label("Username").fill(staff.username)
+    staff_page.get_by_label("Password").fill(PASSWORD)
+    staff_page.get_by_role("button", name="Log in").click()
+    visit(staff_page, "/admin/comments/comment/")
+    row = staff_page.get_by_role("row").filter(has_text="Guest Reader")
+    row.get_by_role("checkbox").check()
+    staff_page.locator("select[name=action]").select_option(label="Approve selected comments")
+    staff_page.get_by_role("button", name="Go").click()
+    expect(staff_page.get_by_text("1 comment(s) approved.")).to_be_visible()
+    assert Comment.objects.get(article=article).status == Comment.Status.APPROVED
+
+    page.reload()
+    expect(page.get_by_text(comment_text)).to_be_visible()
+    expect(page.get_by_role("heading", name="1 comment", exact=True)).to_be_visible()
+
+
+def test_scheduled_article_appears_once_due(page: Page, live_server: Any) -> None:
+    article = ArticleFactory(
+        title="Tomorrow's news, today",
+        status=Article.Status.SCHEDULED,
+        published_at=timezone.now() + datetime.timedelta(minutes=1),
+    )
+    # Its time comes: only published_at moves (status is never set with update(), which bypasses the receivers).
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - datetime.timedelta(minutes=1))
+
+    visit(page, "/")
+    expect(page.get_by_role("link", name=article.title)).to_have_count(0)
+
+    call_command("publish_due")
+
+    visit(page, "/")
+    expect(page.get_by_role("link", name=article.title)).to_be_visible()
+
+
+def test_follower_is_emailed_when_an_author_publishes(
+    page: Page, live_server: Any, log_in_as: Any, mailoutbox: list
+) -> None:
+    follower = UserFactory(username="fan", email="fan@example.com")
+    author = make_author(username="writer", first_name="Wren")
+    follow_author(user=follower, author=author)
+    mailoutbox.clear()  # welcome emails of the two new users
+
+    log_in_as(author.user)
+    title = "Something for my followers"
+    write_article(page, title=title, body="Fresh from the desk.", status="published")
+
+    # The live server runs in this process (immediate tasks backend), so its outbox is this one.
+    assert len(mailoutbox) == 1, [(message.subject, message.recipients()) for message in mailoutbox]
+    message = mailoutbox[0]
+    assert message.recipients() == [follower.email]
+    assert title in message.subject or title in message.body
