@@ -8,6 +8,11 @@ from articles.sitemaps import SITEMAPS
 
 from . import views
 
+admin.site.site_header = "blogsite moderation"
+admin.site.site_title = "blogsite admin"
+# Moderators work in long lists; the app sidebar would squeeze their columns.
+admin.site.enable_nav_sidebar = False
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("authors.account_urls")),
