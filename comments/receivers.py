@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from articles.models import Article
@@ -53,7 +54,21 @@ def count_comment_save(sender, instance: Comment, created: bool, raw: bool, usin
         transaction.on_commit(partial(notify_author_of_comment.enqueue, instance.pk), using=using, robust=True)
 
 
-def judge_comment_delete(sender, instance: Comment, using: str, **kwargs) -> None:
+def deleted_with_its_article(origin: object) -> bool:
+    """Whether this delete started above the comment (an article, an author, a user).
+
+    Comments cascade only from their article (``Comment.user`` is SET_NULL), so
+    a delete that did not start from comments removes the article too, and
+    with it the one counter a comment moves: nothing to lock or count.
+    """
+    if origin is None or isinstance(origin, Comment):  # unknown origin: count as usual
+        return False
+    return not (isinstance(origin, QuerySet) and issubclass(origin.model, Comment))
+
+
+def judge_comment_delete(sender, instance: Comment, using: str, origin=None, **kwargs) -> None:
+    if deleted_with_its_article(origin):
+        return
     add_comment_deltas(pending_delete_deltas(using), CommentState.locked(instance, using), None)
 
 

@@ -134,3 +134,16 @@ def test_a_failing_email_backend_keeps_the_comment_and_is_logged(
         comment = add_comment(article=article, name="Guest", email="g@example.com", body="Hi")
     assert Comment.objects.filter(pk=comment.pk).exists()
     assert "SMTP server refused" in caplog.text
+
+
+def test_deleting_an_article_does_not_lock_or_count_its_comments_one_by_one(django_assert_max_num_queries):
+    article = ArticleFactory(status=Article.Status.PUBLISHED)
+    CommentFactory.create_batch(3, article=article, status=APPROVED)
+    with django_assert_max_num_queries(20) as three:
+        Article.objects.get(pk=article.pk).delete()
+    bigger = ArticleFactory(status=Article.Status.PUBLISHED)
+    CommentFactory.create_batch(30, article=bigger, status=APPROVED)
+    with django_assert_max_num_queries(len(three.captured_queries)):
+        Article.objects.get(pk=bigger.pk).delete()
+    assert not Comment.objects.exists()
+    assert_counters_exact()
