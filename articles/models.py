@@ -153,3 +153,25 @@ class ArticleRedirect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_slug} → {self.article.slug}"
+
+
+class ViewFlush(models.Model):
+    """A batch of views buffered in Redis that has been added to ``Article.view_count``.
+
+    The row commits in the same transaction as the counts it records, and its
+    unique ``batch_id`` refuses a second insert: a flush that died before it
+    could delete the batch from Redis, or a flush racing another one over the
+    same batch, finds the row and applies nothing twice (see
+    ``articles.view_counts``).
+    """
+
+    batch_id = models.UUIDField(unique=True, editable=False)
+    views = models.PositiveBigIntegerField()
+    articles = models.PositiveIntegerField()
+    flushed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-flushed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.views} views on {self.articles} articles ({self.batch_id})"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import F
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
 
@@ -19,6 +18,7 @@ from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pendin
 from .models import Article, ArticleRedirect
 from .signals import article_published, article_unpublished, article_viewed
 from .transitions import ArticleState, ArticleTransition, settle_published_at, writes_status
+from .view_counts import record_view
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +85,8 @@ def count_article_delete(sender, instance: Article, using: str, **kwargs) -> Non
 
 
 def count_view(sender, article: Article, **kwargs) -> None:
-    # One UPDATE, no read: concurrent readers never lose each other's views.
-    Article._base_manager.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+    # A HINCRBY in Redis when views are buffered, else one F() UPDATE of the row.
+    record_view(article.pk)
 
 
 def register() -> None:

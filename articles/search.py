@@ -9,6 +9,7 @@ from django.views.generic import ListView
 
 from .models import Article, ArticleQuerySet
 from .pagination import LenientPaginationMixin
+from .view_counts import with_total_views
 
 # Longer than anyone types into a search box; bounds the work a request can ask for.
 MAX_QUERY_LENGTH = 200
@@ -66,6 +67,11 @@ class SearchView(LenientPaginationMixin, ListView):
         if not self.search_query:
             return Article.objects.none()
         return search_articles(Article.objects.published().for_listing(), self.search_query)
+
+    def paginate_queryset(self, queryset, page_size: int):
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = with_total_views(object_list)  # stored views plus those still buffered
+        return paginator, page, page.object_list, is_paginated
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(search_query=self.search_query, **kwargs)

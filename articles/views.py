@@ -14,6 +14,7 @@ from comments.forms import CommentForm
 from .models import Article, ArticleRedirect, Category
 from .pagination import LenientPaginationMixin
 from .signals import article_viewed
+from .view_counts import with_total_views
 
 
 class ArticleListView(LenientPaginationMixin, ListView):
@@ -22,6 +23,14 @@ class ArticleListView(LenientPaginationMixin, ListView):
 
     def get_queryset(self):
         return Article.objects.published().for_listing()
+
+    def paginate_queryset(self, queryset, page_size: int):
+        # The page's rows are loaded here rather than by the template, so that
+        # their buffered views come in one HMGET; object_list, page_obj and
+        # article_list then all hold this one list.
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = with_total_views(object_list)
+        return paginator, page, page.object_list, is_paginated
 
 
 class CategoryArticleListView(ArticleListView):
@@ -86,6 +95,7 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("comment_form", CommentForm(user=self.request.user))
+        with_total_views([self.object])
         comments = self.object.comments.approved().order_by("created_at", "pk")
         return super().get_context_data(
             comments=comments, can_edit=can_preview(self.request.user, self.object), **kwargs
@@ -97,12 +107,12 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         author = get_object_or_404(Author.objects.annotate(follower_total=Count("followers")), user=self.request.user)
-        articles = author.articles.select_related("category").order_by("-updated_at", "-pk")
+        articles = with_total_views(author.articles.select_related("category").order_by("-updated_at", "-pk"))
         by_status = {status: [] for status in Article.Status}
         for article in articles:
             by_status[Article.Status(article.status)].append(article)
-        totals = author.articles.aggregate(
-            views=Sum("view_count", default=0),
-            comments=Sum("comment_count", default=0),
-        )
+        totals = author.articles.aggregate(comments=Sum("comment_count", default=0))
+        # From the rows already read, not the aggregate: a flush committing
+        # between the two reads would show its batch twice.
+        totals["views"] = sum(article.total_views for article in articles)
         return super().get_context_data(author=author, by_status=by_status, totals=totals, **kwargs)

@@ -111,6 +111,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Article views are counted in Redis and flushed into the rows by
+# `manage.py flush_views --loop`; empty: one UPDATE per view in the request.
+VIEW_BUFFER_URL = os.environ.get("VIEW_BUFFER_URL", REDIS_URL)
+VIEW_BUFFER_PREFIX = os.environ.get("VIEW_BUFFER_PREFIX", "blogsite:views")
+
 # Email leaves the request through the Tasks API: the immediate backend runs the
 # task right after commit (so the console shows the mail at once); a site with
 # several processes sets TASKS_BACKEND=database and runs `manage.py db_worker`.

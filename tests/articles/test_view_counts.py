@@ -1,0 +1,519 @@
+"""Views buffered in Redis and flushed into Article.view_count: each counted exactly once.
+
+These tests talk to a real Redis (database 15, a fresh key prefix per test).
+Without one they are skipped, except under CI=true where that is a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from functools import partial
+from multiprocessing.synchronize import Barrier
+from typing import Any
+
+import pytest
+import redis
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import view_counts
+from articles.models import Article, ViewFlush
+from articles.signals import article_viewed
+from articles.tasks import flush_views_task
+from articles.view_counts import ViewBuffer, flush_views, pending_views, record_view, with_total_views
+from tests.factories import ArticleFactory, UserFactory
+from tests.test_concurrency_postgres import FORK, NO_PASSWORD, assert_workers_succeeded, run_in_processes
+
+TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+# Nothing listens on port 1: connecting is refused at once.
+DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture
+def buffer(settings) -> ViewBuffer:
+    client = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        message = f"needs Redis at {TEST_REDIS_URL}: {error}"
+        if running_in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    prefix = f"test:views:{uuid.uuid4().hex}"
+    settings.VIEW_BUFFER_URL = TEST_REDIS_URL
+    settings.VIEW_BUFFER_PREFIX = prefix
+    yield view_counts.view_buffer()
+    leftovers = list(client.scan_iter(f"{prefix}:*"))
+    if leftovers:
+        client.delete(*leftovers)
+    client.close()
+
+
+@pytest.fixture
+def no_buffer(settings) -> None:
+    settings.VIEW_BUFFER_URL = ""
+
+
+def published(**fields: Any) -> Article:
+    return ArticleFactory(status=Article.Status.PUBLISHED, **fields)
+
+
+def stored_views(*articles: Article) -> list[int]:
+    by_pk = dict(Article.objects.filter(pk__in=[a.pk for a in articles]).values_list("pk", "view_count"))
+    return [by_pk.get(a.pk) for a in articles]
+
+
+def record(article: Article, times: int) -> None:
+    for _ in range(times):
+        record_view(article.pk)
+
+
+def assert_buffer_empty(buffer: ViewBuffer) -> None:
+    assert buffer.client.keys(f"{buffer.prefix}:*") == []
+
+
+def statements(captured: CaptureQueriesContext, verb: str, table: str) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith(verb) and table in q["sql"]]
+
+
+def fail_once(real: Callable[..., Any]) -> Callable[..., Any]:
+    """Stands in for a step of the flush: raises the first time, then does the real thing."""
+    calls = Counter()
+
+    def step(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the flush died here")
+        return real(*args, **kwargs)
+
+    return step  # a function, so that it binds as a method too
+
+
+# --- Recording a view ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_buffered_view_touches_no_database_row(buffer, django_assert_num_queries):
+    article = published()
+    with django_assert_num_queries(0):
+        article_viewed.send(sender=Article, article=article, request=None)
+        article_viewed.send(sender=Article, article=article, request=None)
+    assert pending_views([article.pk]) == {article.pk: 2}
+    assert stored_views(article) == [0]
+
+
+@pytest.mark.django_db
+def test_without_a_buffer_a_view_is_one_update_of_the_row(no_buffer, django_assert_num_queries):
+    article = published()
+    with django_assert_num_queries(1) as captured:
+        article_viewed.send(sender=Article, article=article, request=None)
+    assert captured.captured_queries[0]["sql"].startswith("UPDATE")
+    assert stored_views(article) == [1]
+    assert pending_views([article.pk]) == {}
+
+
+@pytest.mark.django_db
+def test_redis_down_counts_the_view_in_the_database_and_logs(settings, caplog, django_assert_num_queries):
+    settings.VIEW_BUFFER_URL = DEAD_REDIS_URL
+    article = published()
+    with caplog.at_level(logging.WARNING, logger="articles.view_counts"), django_assert_num_queries(1):
+        record_view(article.pk)
+    assert stored_views(article) == [1]
+    assert "counting the view in the database" in caplog.text
+
+
+@pytest.mark.django_db
+def test_redis_down_still_serves_and_counts_the_article_page(settings, client):
+    settings.VIEW_BUFFER_URL = DEAD_REDIS_URL
+    article = published()
+    Article.objects.filter(pk=article.pk).update(view_count=4)
+
+    response = client.get(article.get_absolute_url())
+    home = client.get(reverse("home"))
+
+    assert response.status_code == home.status_code == 200
+    assert "4 views" in response.content.decode()  # the stored count, read before this view
+    assert "5 views" in home.content.decode()
+    assert stored_views(article) == [5]
+
+
+@pytest.mark.django_db
+def test_a_lost_reply_is_not_counted_again(buffer, monkeypatch, caplog, django_assert_num_queries):
+    # Redis got the HINCRBY but the answer never came: it may have counted the
+    # view, so the database must not count it a second time.
+    article = published()
+    assert pending_views([article.pk]) == {}  # leaves a connected connection in the pool
+    real_read = redis.connection.Connection.read_response
+
+    def reply_lost(self, *args, **kwargs):
+        real_read(self, *args, **kwargs)
+        raise redis.ConnectionError("connection reset while reading the reply")
+
+    monkeypatch.setattr(redis.connection.Connection, "read_response", reply_lost)
+    with caplog.at_level(logging.ERROR, logger="articles.view_counts"), django_assert_num_queries(0):
+        record_view(article.pk)
+    monkeypatch.undo()
+
+    assert "may be lost" in caplog.text
+    assert pending_views([article.pk]) == {article.pk: 1}
+    assert stored_views(article) == [0]
+
+
+# --- What pages show ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_with_total_views_adds_the_live_buffer_to_the_stored_count(buffer):
+    seen, unseen = published(), published()
+    Article.objects.filter(pk=seen.pk).update(view_count=10)
+    record(seen, 3)
+
+    articles = with_total_views(Article.objects.filter(pk__in=[seen.pk, unseen.pk]).order_by("pk"))
+
+    assert [(a.view_count, a.total_views) for a in articles] == [(10, 13), (0, 0)]
+
+
+@pytest.mark.django_db
+def test_pages_show_stored_plus_buffered_views(buffer, client):
+    author_user = UserFactory(password=NO_PASSWORD)
+    article = published(author=author_user.author, title="Popular")
+    other = published(author=author_user.author, title="Quiet")
+    Article.objects.filter(pk=article.pk).update(view_count=1000)
+    record(article, 234)
+    record(other, 1)
+
+    detail = client.get(article.get_absolute_url()).content.decode()  # a reader: one more view
+    listings = [
+        client.get(url).content.decode()
+        for url in (reverse("home"), article.category.get_absolute_url(), article.author.get_absolute_url())
+    ]
+    client.force_login(author_user)
+    dashboard = client.get(reverse("dashboard")).content.decode()
+
+    assert "1,235 views" in detail
+    for html in listings:
+        assert "1,235 views" in html
+    assert ">1,235<" in dashboard and ">1<" in dashboard
+    assert 'data-stat="views">1,236<' in dashboard
+    assert stored_views(article, other) == [1000, 0]
+
+
+@pytest.mark.django_db
+def test_buffering_adds_no_query_to_any_page(buffer, settings, client):
+    author_user = UserFactory(password=NO_PASSWORD)
+    article = published(author=author_user.author)
+    record(article, 2)
+    client.force_login(author_user)
+    urls = [reverse("home"), article.category.get_absolute_url(), article.get_absolute_url(), reverse("dashboard")]
+
+    def query_counts() -> list[int]:
+        counts = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            counts.append(len(captured.captured_queries))
+        return counts
+
+    buffered = query_counts()
+    settings.VIEW_BUFFER_URL = ""
+    assert query_counts() == buffered
+
+
+# --- Flushing ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_flush_moves_every_buffered_view_with_one_update(buffer, django_assert_max_num_queries):
+    articles = [published() for _ in range(3)]
+    Article.objects.filter(pk=articles[0].pk).update(view_count=100)
+    for article, views in zip(articles, (2, 1, 4), strict=True):
+        record(article, views)
+
+    with CaptureQueriesContext(connection) as captured:
+        result = flush_views()
+
+    assert (result.views, result.articles, result.batches, result.duplicates) == (7, 3, 1, 0)
+    assert stored_views(*articles) == [102, 1, 4]
+    assert len(statements(captured, "UPDATE", "articles_article")) == 1
+    assert len(statements(captured, "INSERT", "articles_viewflush")) == 1
+    # Beyond those two: the transaction's savepoint, and the prune of old flush records.
+    assert len(captured.captured_queries) <= 5, [q["sql"] for q in captured.captured_queries]
+    flush = ViewFlush.objects.get()
+    assert (flush.views, flush.articles) == (7, 3)
+    assert_buffer_empty(buffer)
+    assert pending_views(a.pk for a in articles) == {}
+
+
+@pytest.mark.django_db
+def test_flush_issues_one_update_per_chunk(buffer, monkeypatch):
+    monkeypatch.setattr(view_counts, "CHUNK_SIZE", 2)
+    articles = [published() for _ in range(5)]
+    for n, article in enumerate(articles, start=1):
+        record(article, n)
+
+    with CaptureQueriesContext(connection) as captured:
+        flush_views()
+
+    assert len(statements(captured, "UPDATE", "articles_article")) == 3
+    assert stored_views(*articles) == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db
+def test_flush_with_nothing_buffered_writes_nothing(buffer):
+    result = flush_views()
+    assert (result.views, result.batches) == (0, 0)
+    assert not ViewFlush.objects.exists()
+
+
+@pytest.mark.django_db
+def test_flush_without_a_buffer_does_nothing(no_buffer, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert flush_views().batches == 0
+
+
+@pytest.mark.django_db
+def test_a_flush_that_died_before_writing_is_applied_once_by_the_next(buffer, monkeypatch):
+    article = published()
+    record(article, 5)
+    monkeypatch.setattr(view_counts, "add_views_to_articles", fail_once(view_counts.add_views_to_articles))
+
+    with pytest.raises(RuntimeError):
+        flush_views()
+    assert stored_views(article) == [0]
+    assert not ViewFlush.objects.exists()
+    assert len(buffer.registered_batches()) == 1
+    assert pending_views([article.pk]) == {}  # the batch in flight is not shown: never more than was made
+    record(article, 2)  # readers go on meanwhile
+
+    result = flush_views()
+
+    assert (result.views, result.batches) == (7, 2)
+    assert stored_views(article) == [7]
+    assert_buffer_empty(buffer)
+
+
+@pytest.mark.django_db
+def test_a_flush_that_died_after_commit_is_not_counted_twice(buffer, monkeypatch):
+    article = published()
+    record(article, 5)
+    monkeypatch.setattr(ViewBuffer, "forget_batch", fail_once(ViewBuffer.forget_batch))
+
+    with pytest.raises(RuntimeError):
+        flush_views()
+    assert stored_views(article) == [5]
+    assert len(buffer.registered_batches()) == 1
+    record(article, 1)
+
+    result = flush_views()
+
+    assert (result.views, result.batches, result.duplicates) == (1, 1, 1)
+    assert stored_views(article) == [6]
+    assert ViewFlush.objects.count() == 2
+    assert_buffer_empty(buffer)
+
+
+@pytest.mark.django_db
+def test_two_flushes_of_one_batch_apply_it_once(buffer, monkeypatch):
+    # The first flush reads the batch; before it writes, a second flush reads,
+    # applies and deletes the same batch. The first one's insert then meets
+    # the second one's ViewFlush row and adds nothing.
+    article = published()
+    record(article, 3)
+    real_read = ViewBuffer.read_batch
+    inner: list[view_counts.FlushResult] = []
+
+    def read_then_let_another_flush_run(self: ViewBuffer, batch_id: str) -> dict[int, int]:
+        counts = real_read(self, batch_id)
+        if not inner:
+            monkeypatch.setattr(ViewBuffer, "read_batch", real_read)
+            inner.append(flush_views())
+        return counts
+
+    monkeypatch.setattr(ViewBuffer, "read_batch", read_then_let_another_flush_run)
+    outer = flush_views()
+
+    assert (inner[0].views, inner[0].batches) == (3, 1)
+    assert (outer.views, outer.batches, outer.duplicates) == (0, 0, 1)
+    assert stored_views(article) == [3]
+    assert ViewFlush.objects.count() == 1
+    assert_buffer_empty(buffer)
+
+
+@pytest.mark.django_db
+def test_views_of_an_article_deleted_meanwhile_are_dropped(buffer):
+    kept, deleted = published(), published()
+    record(kept, 2)
+    record(deleted, 3)
+    deleted.delete()
+
+    result = flush_views()
+
+    assert (result.views, result.articles, result.batches) == (5, 1, 1)
+    assert stored_views(kept) == [2]
+    assert_buffer_empty(buffer)
+
+
+@pytest.mark.django_db
+def test_old_flush_records_are_pruned_unless_their_batch_is_still_pending(buffer, monkeypatch):
+    old = timezone.now() - view_counts.KEEP_FLUSH_RECORDS - timezone.timedelta(minutes=1)
+    still_pending = uuid.uuid4()
+    buffer.client.sadd(buffer.batches_key, str(still_pending))
+    ViewFlush.objects.create(batch_id=still_pending, views=1, articles=1)
+    ViewFlush.objects.create(batch_id=uuid.uuid4(), views=1, articles=1)
+    recent = ViewFlush.objects.create(batch_id=uuid.uuid4(), views=1, articles=1)
+    ViewFlush.objects.exclude(pk=recent.pk).update(flushed_at=old)
+    monkeypatch.setattr(ViewBuffer, "registered_batches", lambda self: [str(still_pending)])
+
+    flush_views()
+
+    assert set(ViewFlush.objects.values_list("batch_id", flat=True)) == {still_pending, recent.batch_id}
+
+
+# --- The command and the task ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_flush_views_command_reports_what_it_moved(buffer):
+    articles = [published(), published()]
+    record(articles[0], 2)
+    record(articles[1], 1)
+    out = _call("flush_views")
+    assert "3 view(s) on 2 article(s) in 1 batch(es) flushed." in out
+    assert stored_views(*articles) == [2, 1]
+
+
+@pytest.mark.django_db
+def test_flush_views_command_says_when_buffering_is_off(no_buffer):
+    assert "View buffering is off" in _call("flush_views")
+
+
+@pytest.mark.django_db(transaction=True)  # each round closes a connection left unusable, as a long-lived process must
+def test_flush_views_loop_flushes_until_interrupted(buffer, monkeypatch):
+    article = published()
+    rounds = iter(range(3))
+
+    def sleep(seconds: float) -> None:
+        if next(rounds) == 2:
+            raise KeyboardInterrupt
+        record(article, 1)  # a view arrives between two rounds
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    out = _call("flush_views", "--loop", "0.1")
+
+    assert "Stopped." in out
+    assert stored_views(article) == [2]
+
+
+@pytest.mark.django_db
+def test_flush_task_flushes_and_schedules_its_next_run(buffer, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    article = published()
+    record(article, 4)
+
+    assert flush_views_task.call(repeat_every=30) == {"views": 4, "articles": 1, "batches": 1, "duplicates": 0}
+
+    (queued,) = flush_views_task.get_backend().results
+    assert queued.args == [] and queued.kwargs == {"repeat_every": 30}
+    assert queued.task.run_after > timezone.now() + timezone.timedelta(seconds=25)
+    assert stored_views(article) == [4]
+
+
+def _call(*args: str) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+# --- Several processes at once (PostgreSQL) ---------------------------------------------
+
+RECORDERS = 4
+VIEWS_PER_RECORDER = 500
+FLUSHERS = 2  # the second overlaps the first at random moments, and crashes now and then
+
+
+def record_or_flush(article_ids: list[int], recorders_done: Any, index: int, barrier: Barrier) -> Any:
+    barrier.wait(timeout=60)
+    if index < RECORDERS:
+        rng = random.Random(index)
+        recorded: Counter[int] = Counter()
+        for n in range(VIEWS_PER_RECORDER):
+            pk = rng.choice(article_ids)
+            record_view(pk)
+            recorded[pk] += 1
+            if n % 5 == 0:  # readers arrive in bursts, so flushes fall between views and amid them
+                time.sleep(rng.uniform(0, 0.004))
+        with recorders_done.get_lock():
+            recorders_done.value += 1
+        return recorded
+    return flush_while_recording(index - RECORDERS, recorders_done)
+
+
+def flush_while_recording(flusher: int, recorders_done: Any) -> dict[str, int]:
+    rng = random.Random(100 + flusher)
+    crashes = Counter()
+    if flusher:
+        # Dies (as far as the flush is concerned) before writing, or after
+        # COMMIT before deleting the batch: the other flusher and later rounds
+        # must pick the batch up without losing or doubling a view.
+        real_add, real_forget = view_counts.add_views_to_articles, ViewBuffer.forget_batch
+
+        def add_or_die(counts: dict[int, int]) -> int:
+            if rng.random() < 0.2:
+                raise ConnectionAbortedError("before writing")
+            return real_add(counts)
+
+        def forget_or_die(self: ViewBuffer, batch_id: str) -> None:
+            if rng.random() < 0.2:
+                raise ConnectionAbortedError("after commit")
+            real_forget(self, batch_id)
+
+        view_counts.add_views_to_articles = add_or_die
+        ViewBuffer.forget_batch = forget_or_die
+    rounds = 0
+    while recorders_done.value < RECORDERS:
+        try:
+            flush_views()
+        except ConnectionAbortedError as crash:
+            crashes[str(crash)] += 1
+        rounds += 1
+        time.sleep(rng.uniform(0, 0.005))
+    return {"rounds": rounds, **crashes}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_views_recorded_and_flushed_by_several_processes_are_each_counted_once(on_postgres, buffer):
+    articles = [published() for _ in range(3)]
+    Article.objects.filter(pk=articles[0].pk).update(view_count=50)
+    article_ids = [a.pk for a in articles]
+    recorders_done = FORK.Value("i", 0)
+
+    reports = run_in_processes(partial(record_or_flush, article_ids, recorders_done), RECORDERS + FLUSHERS)
+
+    assert_workers_succeeded(reports)
+    flush_views()  # what arrived after the flushers' last round, and any batch a crash left
+    recorded = sum((r.result for r in reports[:RECORDERS]), Counter())
+    assert sum(recorded.values()) == RECORDERS * VIEWS_PER_RECORDER
+    assert stored_views(*articles) == [
+        recorded[article_ids[0]] + 50,
+        recorded[article_ids[1]],
+        recorded[article_ids[2]],
+    ]
+    assert sum(ViewFlush.objects.values_list("views", flat=True)) == RECORDERS * VIEWS_PER_RECORDER
+    assert all(r.result["rounds"] > 0 for r in reports[RECORDERS:]), [r.result for r in reports[RECORDERS:]]
+    assert_buffer_empty(buffer)
