@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
 
-from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pending_delete_deltas
+from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, atomic_block_cache, pending_delete_deltas
 
 from .models import Article, ArticleRedirect
 from .signals import article_published, article_unpublished, article_viewed
@@ -71,8 +72,36 @@ def remember_old_slug(article: Article, old_slug: str, using: str) -> None:
     redirects.update_or_create(old_slug=old_slug, defaults={"article": article})
 
 
-def judge_article_delete(sender, instance: Article, using: str, **kwargs) -> None:
-    before = ArticleState.locked(instance, using)  # None: another process deleted it first
+def deleted_with_its_author(origin: object) -> bool:
+    """Whether this delete started above the article: its author (or the author's user).
+
+    An article cascades only from its author (a category's deletion sets it
+    to NULL), and then every article of that author goes in the same delete.
+    """
+    if origin is None:  # unknown origin: judge this article alone
+        return False
+    model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    return not issubclass(model, Article)
+
+
+def stored_before_delete(article: Article, using: str, origin: object) -> ArticleState | None:
+    """The stored row, locked; None if another process deleted it first."""
+    if not deleted_with_its_author(origin):
+        return ArticleState.locked(article, using)
+    # All of the author's articles are going: one locked read for all of them
+    # instead of one per article (their category counts still need it).
+    key = ("articles of author", article.author_id)
+    cache = atomic_block_cache(using)
+    if key not in cache:
+        cache[key] = ArticleState.locked_where(using, author_id=article.author_id)
+    stored = cache[key].get(article.pk)
+    # Not among them: moved to another author (or deleted) since the delete
+    # collected it. Read it alone, so whoever holds it now is counted right.
+    return stored if stored is not None else ArticleState.locked(article, using)
+
+
+def judge_article_delete(sender, instance: Article, using: str, origin=None, **kwargs) -> None:
+    before = stored_before_delete(instance, using, origin)
     setattr(instance, _STORED_ATTR, before)
     ArticleTransition(before, None).add_counter_deltas(pending_delete_deltas(using))
 

@@ -27,6 +27,7 @@ class CountedColumn:
     field: str
     children: models.QuerySet
     link: str  # the children's foreign key to ``model``
+    related: tuple[str, ...] = ()  # what str(row) reads: joined, not a query per drifted row
 
     @property
     def label(self) -> str:
@@ -39,7 +40,9 @@ class CountedColumn:
             self.children.filter(**{self.link: OuterRef("pk")})
             .order_by()
             .values(self.link)
-            .annotate(total=Count("pk"))
+            # COUNT(*), not COUNT(id): the (fk, status, …) index answers alone
+            # (an index-only scan) instead of a heap visit per counted row.
+            .annotate(total=Count("*"))
             .values("total")
         )
         return Coalesce(Subquery(counted), 0)
@@ -47,6 +50,7 @@ class CountedColumn:
     def drifted(self) -> models.QuerySet:
         return (
             self.model._base_manager.annotate(true_value=self.true_value())
+            .select_related(*self.related)
             .exclude(**{self.field: F("true_value")})
             .order_by("pk")
         )
@@ -60,7 +64,7 @@ class CountedColumn:
 def counted_columns() -> list[CountedColumn]:
     published = Article._base_manager.filter(status=Article.Status.PUBLISHED)
     return [
-        CountedColumn(Author, "article_count", published, "author"),
+        CountedColumn(Author, "article_count", published, "author", related=("user",)),
         CountedColumn(Category, "article_count", published, "category"),
         CountedColumn(
             Article, "comment_count", Comment._base_manager.filter(status=Comment.Status.APPROVED), "article"

@@ -97,6 +97,15 @@ def _current_atomic_block(using: str) -> object:
     return blocks[-1]
 
 
+# Anything else a delete in progress gathers once and reuses, per atomic block.
+_block_caches: weakref.WeakKeyDictionary[object, dict] = weakref.WeakKeyDictionary()
+
+
+def atomic_block_cache(using: str) -> dict:
+    """A dict that lives as long as the current atomic block (a delete's Collector runs in one)."""
+    return _block_caches.setdefault(_current_atomic_block(using), {})
+
+
 def pending_delete_deltas(using: str) -> CounterDeltas:
     """The accumulator of the delete running in the current atomic block."""
     block = _current_atomic_block(using)

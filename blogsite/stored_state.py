@@ -39,6 +39,18 @@ class StoredState:
         return cls(*row) if row else None
 
     @classmethod
+    def locked_where(cls, using: str, **filters: object) -> dict[object, Self]:
+        """Several stored rows by primary key, in one read that locks them in key order."""
+        rows = (
+            cls.model._base_manager.using(using)
+            .select_for_update()
+            .filter(**filters)
+            .order_by("pk")
+            .values_list("pk", *cls.attnames())
+        )
+        return {pk: cls(*values) for pk, *values in rows}
+
+    @classmethod
     def written(cls, instance: models.Model, before: Self | None, update_fields: Collection[str] | None) -> Self:
         """The row as it will be stored once the save has run."""
 

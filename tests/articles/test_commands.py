@@ -59,6 +59,17 @@ def test_check_counters_prints_each_drifted_row_and_exits_1():
     assert "1 counter(s) drifted" in output
 
 
+def test_check_counters_reads_each_counted_table_once_however_many_rows_drifted():
+    for _ in range(6):
+        ArticleFactory(author=make_author(), status=Article.Status.PUBLISHED)
+    Author.objects.update(article_count=9)
+    Category.objects.update(article_count=9)
+    with CaptureQueriesContext(connection) as queries:
+        code, output = run("check_counters")
+    assert code == 1 and "12 counter(s) drifted" in output
+    assert len(queries.captured_queries) == 3
+
+
 def test_recount_repairs_everything_and_zeroes_parents_with_no_children_left():
     make_site(4)
     empty_category, idle_author = CategoryFactory(), make_author()

@@ -230,3 +230,23 @@ def test_raw_fixture_loads_leave_counters_to_recount(author):
     )
     article.save_base(raw=True)
     assert counts(author) == [0]  # fixtures carry their counters; recount_counters settles them
+
+
+@pytest.mark.django_db
+def test_deleting_a_user_reads_their_articles_in_one_locked_query(django_assert_max_num_queries):
+    category = CategoryFactory()  # one counter row to update, however many articles
+
+    def author_with_articles(count):
+        author = make_author()
+        for _ in range(count):
+            ArticleFactory(author=author, category=category, status=Article.Status.PUBLISHED)
+        return author
+
+    few = author_with_articles(2)
+    with django_assert_max_num_queries(60) as two:
+        few.user.delete()
+    many = author_with_articles(20)
+    with django_assert_max_num_queries(len(two.captured_queries)):
+        many.user.delete()
+    assert not Article.objects.exists()
+    assert_counters_exact()
