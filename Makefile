@@ -9,7 +9,7 @@ PORT ?= 8000
 PG_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format bench install clean browser screenshots
+.PHONY: run serve test test-sqlite test-postgres lint format bench install clean browser screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-browser.txt build-constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production-like: gunicorn workers, PostgreSQL, Redis, DEBUG off, whitenoise,
+# the task worker and the view flusher (see scripts/serve.sh for the settings).
+serve: install
+	PORT=$(PORT) sh scripts/serve.sh
 
 test: install test-sqlite test-postgres
 
@@ -53,6 +58,8 @@ format: install
 
 bench: install
 	$(PY) bench/writes.py
+	$(PY) bench/pages.py
+	$(PY) bench/load.py
 
 # docs/screenshots/<page>-<light|dark>.png from a throwaway demo site.
 screenshots: install browser

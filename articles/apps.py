@@ -6,6 +6,9 @@ class ArticlesConfig(AppConfig):
     name = "articles"
 
     def ready(self) -> None:
+        from blogsite import page_cache
+
         from . import receivers
 
         receivers.register()
+        page_cache.register()

@@ -162,6 +162,15 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Django serves uploads itself while DEBUG is on, and in `make serve` (a
+# production-like site on 127.0.0.1 with no web server in front); a public
+# deployment leaves this off and serves media/ from its web server.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
+
+# Anonymous readers' list pages, feeds and sitemap are cached (blogsite/page_cache.py)
+# and invalidated by every change they show; this bounds how old their view counts
+# can be. 0 turns the page cache off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

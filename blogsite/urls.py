@@ -1,12 +1,13 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from articles.sitemaps import SITEMAPS
 
-from . import views
+from . import health, views
+from .page_cache import cache_public_page
 
 admin.site.site_header = "blogsite moderation"
 admin.site.site_title = "blogsite admin"
@@ -20,13 +21,20 @@ urlpatterns = [
     path("", include("authors.urls")),
     path("", include("comments.urls")),
     path("", include("articles.urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
+    path(
+        "sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"
+    ),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("healthz", health.healthz, name="healthz"),
 ]
 
 handler403 = "blogsite.views.permission_denied"
 handler404 = "blogsite.views.page_not_found"
 handler500 = "blogsite.views.server_error"
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Uploads served by Django itself: `runserver` and `make serve` on 127.0.0.1
+    # only. A public deployment serves media/ from its web server instead.
+    urlpatterns += [
+        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

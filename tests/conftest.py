@@ -44,3 +44,10 @@ def _views_counted_in_the_database(settings):
     # Tests that buffer views in Redis say so (tests/articles/test_view_counts.py);
     # the rest count them in the row, whatever REDIS_URL the shell has.
     settings.VIEW_BUFFER_URL = ""
+
+
+@pytest.fixture(autouse=True)
+def _live_pages(settings):
+    # The page cache is invalidated after commit, and a test's transaction never
+    # commits: the suite reads live pages. tests/test_page_cache.py turns it on.
+    settings.PAGE_CACHE_SECONDS = 0

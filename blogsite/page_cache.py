@@ -1,0 +1,258 @@
+"""A shared cache of the public list pages, for readers who are not signed in.
+
+Home, category and author listings, the feeds and the sitemap are the same for
+every anonymous reader, so they are rendered once and kept in the cache
+backend (Redis when ``REDIS_URL`` is set). A reader never sees a wrong list or
+count for long:
+
+- Every page key contains a *generation* number kept in the cache. Whatever
+  changes what these pages show (a publication or unpublication, an edit of a
+  published article, a comment's moderation, a category, an author, a user's
+  name, a follow) bumps it with one atomic ``cache.incr`` after its
+  transaction commits: every page cached before is unreachable at once,
+  without looking for keys.
+- A request reads the generation *before* it reads the database. A page is
+  stored under the generation that was current when it started, so a page
+  rendered from data older than a commit is filed under a generation that the
+  commit has already retired, and is never served.
+- ``PAGE_CACHE_SECONDS`` (60 by default, 0 turns caching off) bounds the only
+  staleness left: view counts, which change without an event.
+
+Signed-in readers, and any request carrying a session or messages cookie
+(which may hold a per-user flash message), always get a live page and never
+fill the cache. Article pages are not cached at all: each read is a view to
+count, and their comment form carries the reader's own CSRF token.
+
+With several server processes the cache must be shared (Redis); a local-memory
+cache is per process, and one process's invalidation would not reach another's
+pages.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "page_cache:generation"
+DEFAULT_SECONDS = 60
+# Query parameters the cached views read; any other makes the request live, so
+# nobody can fill the cache with ?junk=1, ?junk=2, …
+CACHEABLE_PARAMETERS = {"page"}
+MAX_PARAMETER_LENGTH = 8
+# django.contrib.messages' CookieStorage.cookie_name
+MESSAGES_COOKIE = "messages"
+HIT_HEADER = "X-Page-Cache"
+
+View = Callable[..., HttpResponse]
+
+
+def page_cache_seconds() -> int:
+    return getattr(settings, "PAGE_CACHE_SECONDS", DEFAULT_SECONDS)
+
+
+def fresh_generation() -> int:
+    # A generation restarted after its key was lost (evicted, flushed, a Redis
+    # restart) must never be one that older pages were stored under: a clock in
+    # microseconds stays ahead of every earlier value unless more than a
+    # million invalidations a second happened.
+    return time.time_ns() // 1000
+
+
+def current_generation() -> int | None:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, fresh_generation(), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def invalidate_pages() -> None:
+    """Retire every cached page at once. Call it after the change has committed."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        # No generation stored: a new clock value is later than any page's.
+        cache.set(GENERATION_KEY, fresh_generation(), timeout=None)
+
+
+def is_cacheable_request(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or MESSAGES_COOKIE in request.COOKIES:
+        return False
+    if any(name not in CACHEABLE_PARAMETERS for name in request.GET):
+        return False
+    if any(len(value) > MAX_PARAMETER_LENGTH for value in request.GET.values()):
+        return False
+    # Without a session cookie nobody is signed in; this guards other ways of
+    # authenticating. It costs no query: there is no session to load.
+    return not request.user.is_authenticated
+
+
+def is_cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        # A page that asked for a CSRF token holds this reader's token.
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        # A view that states its own caching rules (private, no-store…) keeps them.
+        and not response.has_header("Cache-Control")
+    )
+
+
+def page_key(request: HttpRequest, generation: int) -> str:
+    # The host and query string are part of the page: feeds and the sitemap
+    # hold absolute URLs, the "Log in" link holds the current path.
+    address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"page_cache:{generation}:{address}"
+
+
+def cache_public_page(view: View) -> View:
+    """Serve ``view`` to anonymous readers from the cache, generation-keyed."""
+
+    @functools.wraps(view)
+    def cached_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        seconds = page_cache_seconds()
+        if seconds <= 0 or not is_cacheable_request(request):
+            return view(request, *args, **kwargs)
+        try:
+            generation = current_generation()
+            key = page_key(request, generation) if generation is not None else None
+            stored = cache.get(key) if key else None
+        except Exception:
+            # An unreachable cache slows the site down; it never takes it down.
+            logger.warning("Page cache unavailable: serving %s live", request.path, exc_info=True)
+            return view(request, *args, **kwargs)
+        if stored is not None:
+            return rebuilt_response(stored)
+        response = view(request, *args, **kwargs)
+        if key is None:
+            return response
+
+        def store(rendered: HttpResponse) -> None:
+            if request.method != "GET" or not is_cacheable_response(request, rendered):
+                return
+            try:
+                cache.set(key, stored_response(rendered), timeout=seconds)
+            except Exception:
+                logger.warning("Page cache unavailable: %s not stored", request.path, exc_info=True)
+
+        if getattr(response, "is_rendered", True):
+            store(response)
+        else:
+            response.add_post_render_callback(store)
+        return response
+
+    return cached_view
+
+
+def stored_response(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes]:
+    # Status, headers and bytes only: nothing of the request is pickled.
+    return response.status_code, list(response.items()), response.content
+
+
+def rebuilt_response(stored: tuple[int, list[tuple[str, str]], bytes]) -> HttpResponse:
+    status, headers, content = stored
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    response[HIT_HEADER] = "hit"
+    return response
+
+
+# --------------------------------------------------------------------------
+# Invalidation: receivers of the events that change what the pages show
+# --------------------------------------------------------------------------
+
+
+def invalidate_after_commit(using: str) -> None:
+    # A rolled-back change changes no page; a committed one must be visible on
+    # the very next request.
+    transaction.on_commit(invalidate_pages, using=using, robust=True)
+
+
+def on_publication_change(sender, **kwargs) -> None:
+    # article_published / article_unpublished are sent after commit already.
+    invalidate_pages()
+
+
+def on_article_save(sender, instance, raw: bool, using: str, **kwargs) -> None:
+    # An edit of a published article (title, excerpt, cover, category, slug)
+    # shows in the lists; a draft's does not. Leaving "published" sends
+    # article_unpublished.
+    if not raw and instance.is_published:
+        invalidate_after_commit(using)
+
+
+def on_comment_save(sender, instance, created: bool, raw: bool, using: str, **kwargs) -> None:
+    # Only approved comments count; a new pending or rejected one changes no
+    # page, but a moderation (approve, reject, re-open) may move the count.
+    if raw or (created and instance.status != "approved"):
+        return
+    invalidate_after_commit(using)
+
+
+def on_change(sender, raw: bool = False, using: str = "default", update_fields=None, **kwargs) -> None:
+    if raw:
+        return
+    # Signing in saves last_login only: no page shows it.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    invalidate_after_commit(using)
+
+
+def on_delete(sender, using: str, origin=None, **kwargs) -> None:
+    # A cascade is invalidated once, by the row it started from: deleting a
+    # user with a hundred follows bumps the generation once, not a hundred
+    # times. Deleting an article is announced by article_unpublished.
+    if deleted_through_a_cascade(sender, origin):
+        return
+    invalidate_after_commit(using)
+
+
+def deleted_through_a_cascade(sender: type[Model], origin: object) -> bool:
+    from articles.models import Article
+
+    if origin is None:
+        return False
+    origin_model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    roots = {Article, *watched_models()}
+    return origin_model is not sender and issubclass(origin_model, tuple(roots))
+
+
+def watched_models() -> list[type[Model]]:
+    from articles.models import Category
+    from authors.models import Author, Follow
+    from comments.models import Comment
+
+    return [get_user_model(), Author, Follow, Category, Comment]
+
+
+def register() -> None:
+    from articles.models import Article
+    from articles.signals import article_published, article_unpublished
+    from comments.models import Comment
+
+    article_published.connect(on_publication_change, sender=Article, dispatch_uid="page_cache.published")
+    article_unpublished.connect(on_publication_change, sender=Article, dispatch_uid="page_cache.unpublished")
+    post_save.connect(on_article_save, sender=Article, dispatch_uid="page_cache.article_save")
+    post_save.connect(on_comment_save, sender=Comment, dispatch_uid="page_cache.comment_save")
+    for model in watched_models():
+        label = model._meta.label_lower
+        if model is not Comment:
+            post_save.connect(on_change, sender=model, dispatch_uid=f"page_cache.save.{label}")
+        post_delete.connect(on_delete, sender=model, dispatch_uid=f"page_cache.delete.{label}")
