@@ -33,34 +33,40 @@ import http.client
 import os
 import platform
 import secrets
-import shlex
 import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
-import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import dj_database_url
 import psycopg
 import redis
-from psycopg import sql
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, Python puts bench/ on sys.path, not the project.
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench.common import (  # noqa: E402
+    DOC_PATH,
+    command_line,
+    markdown_table,
+    reflowed,
+    section_markers,
+    throwaway_postgres_database,
+    write_section,
+)
+
 PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
-DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
-SECTION_START = "<!-- bench/load.py:start -->"
-SECTION_END = "<!-- bench/load.py:end -->"
-POSTGRES_SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://root@127.0.0.1:5432/postgres")
+SECTION_START, SECTION_END = section_markers(__file__)
 REDIS_URL = "redis://127.0.0.1:6379/13"
 HOST = "127.0.0.1"
 MAX_SECONDS = 20
@@ -155,30 +161,6 @@ def hammer(port: int, path: str, *, seconds: float, concurrency: int, label: str
 # --------------------------------------------------------------------------
 # The site: a throwaway database, Redis db 13, scripts/serve.sh
 # --------------------------------------------------------------------------
-
-
-def postgres_admin() -> psycopg.Connection:
-    config = dj_database_url.parse(POSTGRES_SERVER_URL)
-    return psycopg.connect(
-        host=config["HOST"] or HOST,
-        port=config["PORT"] or 5432,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname=config["NAME"] or "postgres",
-        autocommit=True,
-        connect_timeout=5,
-    )
-
-
-@contextmanager
-def throwaway_database() -> Iterator[str]:
-    name = f"bench_load_{os.getpid()}"
-    with postgres_admin() as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield urllib.parse.urlsplit(POSTGRES_SERVER_URL)._replace(path=f"/{name}").geturl()
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def free_port() -> int:
@@ -337,17 +319,6 @@ def buffering_in_settings(env: dict[str, str]) -> bool:
 # --------------------------------------------------------------------------
 
 
-def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        padded = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
-        return "| " + " | ".join(padded) + " |"
-
-    rule = ["-" * w if i == 0 else "-" * (w - 1) + ":" for i, w in enumerate(widths)]
-    return "\n".join([line(headers), line(rule), *(line(row) for row in rows)])
-
-
 def failures_cell(run: Run) -> str:
     return ", ".join(f"{count} {kind}" for kind, count in run.failures.items()) or "0"
 
@@ -368,7 +339,7 @@ def pages_table(runs: list[Run]) -> str:
         ]
         for run in runs
     ]
-    return markdown_table(headers, rows)
+    return markdown_table(headers, rows, right_aligned=set(range(1, len(headers))))
 
 
 def hot_table(hot: list[HotArticle], baseline: Run) -> str:
@@ -400,23 +371,14 @@ def hot_table(hot: list[HotArticle], baseline: Run) -> str:
                 "yes" if entry.exact else "**no**",
             ]
         )
-    return markdown_table(headers, rows)
-
-
-def command_line(argv: list[str]) -> str:
-    executable = PYTHON.relative_to(REPO_ROOT) if PYTHON.is_relative_to(REPO_ROOT) else PYTHON
-    return shlex.join([str(executable), "bench/load.py", *argv])
-
-
-def reflowed(text: str) -> str:
-    # The explanations are f-strings: wrap them again once the figures are in.
-    return "\n\n".join(textwrap.fill(" ".join(p.split()), width=78) for p in text.split("\n\n"))
+    return markdown_table(headers, rows, right_aligned=set(range(1, len(headers))))
 
 
 def section(runs: list[Run], hot: list[HotArticle], args: argparse.Namespace, argv: list[str]) -> str:
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
     made_by = (
-        f"Made by `{command_line(argv)}` on {today}: {os.cpu_count()} CPU cores shared by the server, "
+        f"Made by `{command_line(__file__, argv, executable=PYTHON)}` on {today}: "
+        f"{os.cpu_count()} CPU cores shared by the server, "
         f"PostgreSQL, Redis and the load generator; gunicorn {args.workers} sync workers; "
         f"{args.concurrency} client threads; {args.seconds:g} s per row; Python {platform.python_version()}."
     )
@@ -455,18 +417,6 @@ grown by exactly the number of successful requests."""
     return "\n\n".join(parts) + "\n"
 
 
-def write_section(text: str) -> None:
-    """Replace this script's section of docs/benchmarks.md (or append it); leave the rest alone."""
-    existing = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else "# Benchmarks\n"
-    start, end = existing.find(SECTION_START), existing.find(SECTION_END)
-    if start == -1 or end < start:
-        updated = f"{existing.rstrip()}\n\n{text}"
-    else:
-        after = existing[end + len(SECTION_END) :].lstrip("\n")
-        updated = existing[:start] + text + ("\n" + after if after else "")
-    DOC_PATH.write_text(updated, encoding="utf-8")
-
-
 # --------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------
@@ -490,7 +440,10 @@ def main(argv: list[str]) -> int:
     except redis.RedisError as error:
         print(f"Redis at {REDIS_URL} cannot be used: {error}", file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as scratch, throwaway_database() as database_url:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-load-") as scratch,
+        throwaway_postgres_database("bench_load") as database_url,
+    ):
         log = Path(scratch) / "serve.log"
         direct = site_environment(database_url, free_port(), args.workers, view_buffer_url="")
         with running_site(direct, log) as port:
@@ -507,7 +460,7 @@ def main(argv: list[str]) -> int:
     print(pages_table(runs))
     print()
     print(hot_table(hot, runs[0]))
-    write_section(section(runs, hot, args, argv))
+    write_section(__file__, section(runs, hot, args, argv))
     print(f"\nWrote {DOC_PATH.relative_to(REPO_ROOT)}")
     failed = [run.label for run in [*runs, *(h.run for h in hot[1:] if h.run)] if run.failures or not run.successes]
     inexact = [entry.mode for entry in hot if entry.run is not None and not entry.exact]

@@ -21,28 +21,32 @@ import argparse
 import datetime
 import os
 import platform
-import shlex
 import sys
 import tempfile
-import textwrap
-import urllib.parse
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import dj_database_url
 import psycopg
-from psycopg import sql
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
-SECTION_START = "<!-- bench/pages.py:start -->"
-SECTION_END = "<!-- bench/pages.py:end -->"
-POSTGRES_SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://root@127.0.0.1:5432/postgres")
+# Importable only once the repository root is on sys.path.
+from bench.common import (  # noqa: E402
+    DOC_PATH,
+    POSTGRES_SERVER_URL,
+    command_line,
+    markdown_table,
+    reflowed,
+    section_markers,
+    throwaway_postgres_database,
+    write_section,
+)
+
+SECTION_START, SECTION_END = section_markers(__file__)
 AUTHORS = 5
 CATEGORIES = 5
 PASSWORD = "bench-password"
@@ -53,39 +57,23 @@ PASSWORD = "bench-password"
 # --------------------------------------------------------------------------
 
 
-def admin_connection(server_url: str) -> psycopg.Connection:
-    config = dj_database_url.parse(server_url)
-    return psycopg.connect(
-        host=config["HOST"] or "127.0.0.1",
-        port=config["PORT"] or 5432,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname=config["NAME"] or "postgres",
-        autocommit=True,  # CREATE/DROP DATABASE cannot run inside a transaction
-        connect_timeout=5,
-    )
+def close_django_connections() -> None:
+    from django.db import connections
+
+    connections.close_all()
 
 
 @contextmanager
 def throwaway_database() -> Iterator[str]:
     """Yields a DATABASE_URL: a new PostgreSQL database, or a temporary SQLite file."""
-    name = f"bench_pages_{os.getpid()}"
-    try:
-        admin = admin_connection(POSTGRES_SERVER_URL)
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.Error as error:
-        print(f"PostgreSQL at {POSTGRES_SERVER_URL} cannot be used ({str(error).strip()}): SQLite instead.")
-        with tempfile.TemporaryDirectory(prefix="bench-pages-") as directory:
-            yield f"sqlite:///{Path(directory) / 'pages.sqlite3'}"
-        return
-    try:
-        yield urllib.parse.urlsplit(POSTGRES_SERVER_URL)._replace(path=f"/{name}").geturl()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.close()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_postgres_database("bench_pages", before_drop=close_django_connections))
+        except psycopg.Error as error:
+            print(f"PostgreSQL at {POSTGRES_SERVER_URL} cannot be used ({str(error).strip()}): SQLite instead.")
+            directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-pages-"))
+            url = f"sqlite:///{Path(directory) / 'pages.sqlite3'}"
+        yield url
 
 
 def configure_environment(database_url: str) -> None:
@@ -250,17 +238,6 @@ def measure(site: Site) -> dict[tuple[str, str], dict[str, int | None]]:
 # --------------------------------------------------------------------------
 
 
-def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        padded = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
-        return "| " + " | ".join(padded) + " |"
-
-    rule = ["-" * w if i < 2 else "-" * (w - 1) + ":" for i, w in enumerate(widths)]
-    return "\n".join([line(headers), line(rule), *(line(row) for row in rows)])
-
-
 def results_table(sizes: list[int], results: dict[int, dict]) -> tuple[str, list[str]]:
     headers = ["who", "page", *(f"{size:,} articles" for size in sizes), "growth", "repeated, page cache on"]
     rows, grown = [], []
@@ -272,19 +249,7 @@ def results_table(sizes: list[int], results: dict[int, dict]) -> tuple[str, list
         cached = {results[size][key]["cached"] for size in sizes}
         cached_cell = "" if cached == {None} else " / ".join(str(c) for c in sorted(cached))
         rows.append([key[0], key[1], *(str(c) for c in counts), growth, cached_cell])
-    return markdown_table(headers, rows), grown
-
-
-def command_line(argv: list[str]) -> str:
-    executable = Path(sys.executable)
-    if executable.is_relative_to(REPO_ROOT):
-        executable = executable.relative_to(REPO_ROOT)
-    return shlex.join([str(executable), "bench/pages.py", *argv])
-
-
-def reflowed(text: str) -> str:
-    # The explanations are f-strings: wrap them again once the figures are in.
-    return "\n\n".join(textwrap.fill(" ".join(p.split()), width=78) for p in text.split("\n\n"))
+    return markdown_table(headers, rows, right_aligned=set(range(2, len(headers)))), grown
 
 
 def section(table: str, database: str, sizes: list[int], argv: list[str]) -> str:
@@ -307,25 +272,13 @@ article page includes the view count's UPDATE (views counted in the row:
     parts = [
         SECTION_START,
         "## Reads: SQL queries per page",
-        f"Made by `{command_line(argv)}` on {today}, Python {platform.python_version()}, "
+        f"Made by `{command_line(__file__, argv)}` on {today}, Python {platform.python_version()}, "
         f"Django {django.get_version()}.",
         reflowed(explanation),
         table,
         SECTION_END,
     ]
     return "\n\n".join(parts) + "\n"
-
-
-def write_section(text: str) -> None:
-    """Replace this script's section of docs/benchmarks.md (or append it); leave the rest alone."""
-    existing = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else "# Benchmarks\n"
-    start, end = existing.find(SECTION_START), existing.find(SECTION_END)
-    if start == -1 or end < start:
-        updated = f"{existing.rstrip()}\n\n{text}"
-    else:
-        after = existing[end + len(SECTION_END) :].lstrip("\n")
-        updated = existing[:start] + text + ("\n" + after if after else "")
-    DOC_PATH.write_text(updated, encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:
@@ -354,7 +307,7 @@ def main(argv: list[str]) -> int:
             results[size] = measure(site)
         table, grown = results_table(sizes, results)
     print(table)
-    write_section(section(table, database, sizes, argv))
+    write_section(__file__, section(table, database, sizes, argv))
     print(f"\nWrote {DOC_PATH.relative_to(REPO_ROOT)}")
     if grown:
         print("Query counts grew with the site:\n  " + "\n  ".join(grown), file=sys.stderr)

@@ -35,12 +35,8 @@ import io
 import json
 import os
 import platform
-import shlex
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,28 +53,32 @@ import django
 
 django.setup()
 
-import dj_database_url
 import psycopg
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, models, reset_queries, transaction
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
-from psycopg import sql
 
 import articles.receivers
 from articles.models import Article, Category
 from articles.recount import counted_columns, find_drift
 from authors.models import Author
+from bench.common import (
+    DOC_PATH,
+    POSTGRES_SERVER_URL,
+    MeasurementFailed,
+    command_line,
+    markdown_table,
+    measure_in_subprocess,
+    section_markers,
+    throwaway_postgres_database,
+    write_section,
+)
 from comments.models import Comment
 
-DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
-SECTION_START = "<!-- bench/recount.py:start -->"
-SECTION_END = "<!-- bench/recount.py:end -->"
+SECTION_START, SECTION_END = section_markers(__file__)
 
-# The server on which a private database is created and dropped; the database
-# named in this URL is only used to issue CREATE/DROP DATABASE.
-POSTGRES_SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://root@127.0.0.1:5432/postgres")
 DEFAULT_ARTICLES = 100_000
 DEFAULT_COMMENTS = 1_000_000
 DEFAULT_AUTHORS = 1_000
@@ -488,70 +488,8 @@ def measure_this_database(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------
-# Orchestrating, in the parent process
-# --------------------------------------------------------------------------
-
-
-class MeasurementFailed(Exception):
-    pass
-
-
-def postgres_admin_connection(server_url: str) -> psycopg.Connection:
-    config = dj_database_url.parse(server_url)
-    return psycopg.connect(
-        host=config["HOST"] or "127.0.0.1",
-        port=config["PORT"] or 5432,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname=config["NAME"] or "postgres",
-        autocommit=True,  # CREATE/DROP DATABASE cannot run inside a transaction
-        connect_timeout=5,
-    )
-
-
-@contextmanager
-def throwaway_postgres_database(server_url: str) -> Iterator[str]:
-    """A database of our own on the shared server, dropped afterwards; yields its URL."""
-    # The pid keeps two runs at once (and every other database) out of each other's way.
-    name = f"bench_recount_{os.getpid()}"
-    with postgres_admin_connection(server_url) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield urllib.parse.urlsplit(server_url)._replace(path=f"/{name}").geturl()
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def measure_in_subprocess(database_url: str, argv: list[str]) -> dict[str, Any]:
-    """Run this script with ``DATABASE_URL`` set: settings read it at import time."""
-    with tempfile.TemporaryDirectory(prefix="bench-recount-") as scratch:
-        output = Path(scratch) / "result.json"
-        env = {**os.environ, "DATABASE_URL": database_url}
-        env.pop("REDIS_URL", None)  # the cache plays no part here
-        command = [sys.executable, str(Path(__file__).resolve()), *argv, "--measure-into", str(output)]
-        completed = subprocess.run(command, env=env, cwd=REPO_ROOT, check=False)
-        if completed.returncode != 0:
-            raise MeasurementFailed(f"measurement on {database_url} exited with {completed.returncode}")
-        return json.loads(output.read_text())
-
-
-# --------------------------------------------------------------------------
 # Reporting
 # --------------------------------------------------------------------------
-
-
-def markdown_table(headers: list[str], rows: list[list[str]], right_aligned: set[int]) -> str:
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        padded = [
-            cell.rjust(w) if i in right_aligned else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "| " + " | ".join(padded) + " |"
-
-    rule = ["-" * (w - 1) + ":" if i in right_aligned else "-" * w for i, w in enumerate(widths)]
-    return "\n".join([line(headers), line(rule), *(line(row) for row in rows)])
 
 
 def per_second(rows: int, seconds: float) -> str:
@@ -693,17 +631,10 @@ recount they must find none. Statements exclude BEGIN/COMMIT.
 """
 
 
-def command_line(argv: list[str]) -> str:
-    executable = Path(sys.executable)
-    if executable.is_relative_to(REPO_ROOT):
-        executable = executable.relative_to(REPO_ROOT)
-    return shlex.join([str(executable), "bench/recount.py", *argv])
-
-
 def recount_section(result: dict[str, Any], argv: list[str], wall: float) -> str:
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
     made_by = (
-        f"Made by `{command_line(argv)}` on {today}, {result['database']} (a throwaway database, dropped "
+        f"Made by `{command_line(__file__, argv)}` on {today}, {result['database']} (a throwaway database, dropped "
         f"afterwards), Python {platform.python_version()}, Django {django.get_version()}. "
         f"Data: {describe_counts(result['counts'])}."
     )
@@ -721,24 +652,6 @@ def recount_section(result: dict[str, Any], argv: list[str], wall: float) -> str
         SECTION_END,
     ]
     return "\n\n".join(parts) + "\n"
-
-
-def updated_document(existing: str | None, section: str) -> str:
-    """The document with this script's section replaced, or appended if it has none."""
-    if existing is None:
-        return f"# Benchmarks\n\n{section}"
-    start, end = existing.find(SECTION_START), existing.find(SECTION_END)
-    if start == -1 or end == -1 or end < start:
-        return f"{existing.rstrip()}\n\n{section}"
-    after = existing[end + len(SECTION_END) :].lstrip("\n")
-    return existing[:start] + section + ("\n" + after if after else "")
-
-
-def write_document(section: str) -> None:
-    # Read right before writing: other scripts own other sections of the same file.
-    existing = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else None
-    DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DOC_PATH.write_text(updated_document(existing, section), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------
@@ -773,8 +686,8 @@ def report(argv: list[str]) -> int:
     started = time.perf_counter()
     child_argv = [argument for argument in argv if argument != "--no-write"]
     try:
-        with throwaway_postgres_database(POSTGRES_SERVER_URL) as url:
-            result = measure_in_subprocess(url, child_argv)
+        with throwaway_postgres_database("bench_recount") as url:
+            result = measure_in_subprocess(__file__, url, child_argv)
     except psycopg.Error as error:
         print(f"PostgreSQL at {POSTGRES_SERVER_URL} cannot be used: {str(error).strip()}", file=sys.stderr)
         return 1
@@ -790,7 +703,7 @@ def report(argv: list[str]) -> int:
     for plan in result["plans"]:
         print(f"\n{plan}")
     if "--no-write" not in argv:
-        write_document(recount_section(result, child_argv, wall))
+        write_section(__file__, recount_section(result, child_argv, wall))
         print(f"\nWrote {DOC_PATH.relative_to(REPO_ROOT)}")
     return 0
 

@@ -24,13 +24,10 @@ import datetime
 import json
 import os
 import platform
-import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -50,7 +47,6 @@ import django
 
 django.setup()
 
-import dj_database_url
 import psycopg
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -62,7 +58,6 @@ from django.dispatch.dispatcher import _make_id
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.text import slugify
-from psycopg import sql
 
 import articles.receivers
 import comments.receivers
@@ -72,13 +67,22 @@ from articles.services import publish_article
 from articles.signals import article_viewed
 from authors.models import Author
 from authors.tasks import notify_followers_of_publication
+from bench.common import (
+    DOC_PATH,
+    POSTGRES_SERVER_URL,
+    MeasurementFailed,
+    command_line,
+    markdown_table,
+    measure_in_subprocess,
+    section_markers,
+    throwaway_postgres_database,
+    write_section,
+)
 from comments.models import Comment
 from comments.services import add_comment
 from comments.tasks import notify_author_of_comment
 
-DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
-SECTION_START = "<!-- bench/writes.py:start -->"
-SECTION_END = "<!-- bench/writes.py:end -->"
+SECTION_START, SECTION_END = section_markers(__file__)
 DOC_HEADER = """# Benchmarks
 
 Figures measured by the scripts in `bench/`, never timed assertions: nothing
@@ -87,9 +91,6 @@ markers, and only that section is replaced when the script runs again; new
 sections (load figures, queries per page) go between markers of their own.
 """
 
-# The server on which a private database is created and dropped; the database
-# named in this URL is only used to issue CREATE/DROP DATABASE.
-POSTGRES_SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://root@127.0.0.1:5432/postgres")
 DEFAULT_REPETITIONS = 5
 COLLISION_COUNTS = (0, 10, 100)
 COMMENTS_ON_DELETED_ARTICLE = 10
@@ -542,64 +543,21 @@ def measure_this_database(repetitions: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------
 
 
-class MeasurementFailed(Exception):
-    pass
-
-
-def measure_in_subprocess(database_url: str, repetitions: int) -> dict[str, Any]:
-    """Run this script with ``DATABASE_URL`` set: settings read it at import time."""
-    with tempfile.TemporaryDirectory(prefix="bench-writes-") as scratch:
-        output = Path(scratch) / "result.json"
-        env = {**os.environ, "DATABASE_URL": database_url}
-        env.pop("REDIS_URL", None)  # the cache plays no part in writes
-        command = [sys.executable, str(Path(__file__).resolve()), "--measure-into", str(output)]
-        command += ["--repetitions", str(repetitions)]
-        completed = subprocess.run(command, env=env, cwd=REPO_ROOT, check=False)
-        if completed.returncode != 0:
-            raise MeasurementFailed(f"measurement on {database_url} exited with {completed.returncode}")
-        return json.loads(output.read_text())
-
-
 def measure_sqlite(repetitions: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-writes-sqlite-") as directory:
-        return measure_in_subprocess(f"sqlite:///{Path(directory) / 'bench.sqlite3'}", repetitions)
-
-
-def postgres_admin_connection(server_url: str) -> psycopg.Connection:
-    config = dj_database_url.parse(server_url)
-    return psycopg.connect(
-        host=config["HOST"] or "127.0.0.1",
-        port=config["PORT"] or 5432,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname=config["NAME"] or "postgres",
-        autocommit=True,  # CREATE/DROP DATABASE cannot run inside a transaction
-        connect_timeout=5,
-    )
-
-
-@contextmanager
-def throwaway_postgres_database(server_url: str) -> Iterator[str]:
-    """A database of our own on the shared server, dropped afterwards; yields its URL."""
-    # The pid keeps two runs at once (and every other database) out of each other's way.
-    name = f"bench_writes_{os.getpid()}"
-    with postgres_admin_connection(server_url) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield urllib.parse.urlsplit(server_url)._replace(path=f"/{name}").geturl()
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+        return measure_in_subprocess(__file__, url, ["--repetitions", str(repetitions)])
 
 
 def measure_postgres(repetitions: int) -> tuple[dict[str, Any] | None, str]:
     """The figures, or None and why PostgreSQL could not be used."""
     try:
-        database = throwaway_postgres_database(POSTGRES_SERVER_URL)
+        database = throwaway_postgres_database("bench_writes", force_drop=False)
         url = database.__enter__()
     except psycopg.Error as error:
         return None, f"PostgreSQL at {POSTGRES_SERVER_URL} cannot be used: {str(error).strip()}"
     try:
-        return measure_in_subprocess(url, repetitions), ""
+        return measure_in_subprocess(__file__, url, ["--repetitions", str(repetitions)]), ""
     finally:
         database.__exit__(*sys.exc_info())
 
@@ -644,20 +602,6 @@ def statement_sequence(statements: list[str]) -> str:
         else:
             runs.append([kind, 1])
     return " · ".join(kind if count == 1 else f"{kind} ×{count}" for kind, count in runs) or "(none)"
-
-
-def markdown_table(headers: list[str], rows: list[list[str]], right_aligned: set[int]) -> str:
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        padded = [
-            cell.rjust(w) if i in right_aligned else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "| " + " | ".join(padded) + " |"
-
-    rule = ["-" * (w - 1) + ":" if i in right_aligned else "-" * w for i, w in enumerate(widths)]
-    return "\n".join([line(headers), line(rule), *(line(row) for row in rows)])
 
 
 def counts_table(result: dict[str, Any]) -> str:
@@ -767,19 +711,12 @@ list; it shows what a cascade costs.
 """
 
 
-def command_line(argv: list[str]) -> str:
-    executable = Path(sys.executable)
-    if executable.is_relative_to(REPO_ROOT):
-        executable = executable.relative_to(REPO_ROOT)
-    return shlex.join([str(executable), "bench/writes.py", *argv])
-
-
 def writes_section(
     sqlite: dict[str, Any], postgres: dict[str, Any] | None, postgres_problem: str, argv: list[str]
 ) -> str:
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
     made_by = (
-        f"Made by `{command_line(argv)}` (what `make bench` runs) on {today}, "
+        f"Made by `{command_line(__file__, argv)}` (what `make bench` runs) on {today}, "
         f"Python {platform.python_version()}, Django {django.get_version()}."
     )
     explanation = EXPLANATION.format(repetitions=sqlite["repetitions"], comments=COMMENTS_ON_DELETED_ARTICLE)
@@ -797,23 +734,6 @@ def writes_section(
         SECTION_END,
     ]
     return "\n\n".join(parts) + "\n"
-
-
-def updated_document(existing: str | None, section: str) -> str:
-    """The document with this script's section replaced, or appended if it has none."""
-    if existing is None:
-        return f"{DOC_HEADER}\n{section}"
-    start, end = existing.find(SECTION_START), existing.find(SECTION_END)
-    if start == -1 or end == -1 or end < start:
-        return f"{existing.rstrip()}\n\n{section}"
-    after = existing[end + len(SECTION_END) :].lstrip("\n")
-    return existing[:start] + section + ("\n" + after if after else "")
-
-
-def write_document(section: str) -> None:
-    existing = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else None
-    DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DOC_PATH.write_text(updated_document(existing, section), encoding="utf-8")
 
 
 def print_sql(result: dict[str, Any]) -> None:
@@ -854,7 +774,7 @@ def report(argv: list[str], args: argparse.Namespace) -> int:
                 print_sql(result)
     if postgres is None:
         print(f"\n{postgres_problem}\nOnly the SQLite table is written.")
-    write_document(writes_section(sqlite, postgres, postgres_problem, argv))
+    write_section(__file__, writes_section(sqlite, postgres, postgres_problem, argv), header=DOC_HEADER)
     print(f"\nWrote {DOC_PATH.relative_to(REPO_ROOT)}")
     return 0
 
