@@ -9,9 +9,11 @@ def _moderate(modeladmin, request, queryset, moderate, verb: str) -> None:
     # One save per comment so the receivers adjust the article's count.
     with transaction.atomic():
         comments = list(queryset.order_by("pk"))
-        for comment in comments:
-            moderate(comment)
-    modeladmin.message_user(request, f"{len(comments)} comment(s) {verb}.", messages.SUCCESS)
+        moderated = sum(moderate(comment) is not None for comment in comments)
+    modeladmin.message_user(request, f"{moderated} comment(s) {verb}.", messages.SUCCESS)
+    if moderated < len(comments):
+        gone = len(comments) - moderated
+        modeladmin.message_user(request, f"{gone} comment(s) had been deleted meanwhile.", messages.WARNING)
 
 
 @admin.action(description="Approve selected comments", permissions=["change"])

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from articles.models import Article
-from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pending_delete_deltas
+from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, atomic_block_cache, pending_delete_deltas
 from blogsite.stored_state import StoredState
 
 from .models import Comment
@@ -59,16 +59,35 @@ def deleted_with_its_article(origin: object) -> bool:
 
     Comments cascade only from their article (``Comment.user`` is SET_NULL), so
     a delete that did not start from comments removes the article too, and
-    with it the one counter a comment moves: nothing to lock or count.
+    with it the one counter a comment moves: nothing to count.
     """
     if origin is None or isinstance(origin, Comment):  # unknown origin: count as usual
         return False
     return not (isinstance(origin, QuerySet) and issubclass(origin.model, Comment))
 
 
+def stored_with_its_article(comment: Comment, using: str) -> CommentState | None:
+    """The comment as stored among its article's comments, all locked in one read; None if not among them.
+
+    The comments of an article that is being deleted are locked here, before
+    the article's own row (Django sends the comments' pre_delete first). A
+    moderator locks the comment, then updates the article's count: taking
+    the comments first too is what keeps the two from waiting on each other
+    (a deadlock PostgreSQL would break by aborting one of them).
+    """
+    key = ("comments of article", comment.article_id)
+    cache = atomic_block_cache(using)
+    if key not in cache:
+        cache[key] = CommentState.locked_where(using, article_id=comment.article_id)
+    return cache[key].get(comment.pk)
+
+
 def judge_comment_delete(sender, instance: Comment, using: str, origin=None, **kwargs) -> None:
-    if deleted_with_its_article(origin):
+    if deleted_with_its_article(origin) and stored_with_its_article(instance, using) is not None:
+        # Its article is deleted with it, and with the article the one counter a comment moves.
         return
+    # Deleted on its own; or moved to another article (or deleted) since the
+    # cascade collected it: counted where it is stored now.
     add_comment_deltas(pending_delete_deltas(using), CommentState.locked(instance, using), None)
 
 

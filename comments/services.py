@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 
 from articles.models import Article
 
@@ -25,15 +26,24 @@ def add_comment(
     return Comment.objects.create(article=article, name=name, email=email, body=body)
 
 
-def moderate_comment(comment: Comment, status: Comment.Status) -> Comment:
-    comment.status = status
-    comment.save(update_fields=["status"])
+def moderate_comment(comment: Comment, status: Comment.Status) -> Comment | None:
+    """Set the comment's status; None, changing nothing, when it was deleted meanwhile.
+
+    A moderator works from a list loaded a while ago: the comment may have
+    gone since, with its article or by another moderator's hand.
+    """
+    with transaction.atomic():
+        # The lock the save's receiver takes anyway, taken first to see whether the row is still there.
+        if not Comment.objects.select_for_update().filter(pk=comment.pk).exists():
+            return None
+        comment.status = status
+        comment.save(update_fields=["status"])
     return comment
 
 
-def approve_comment(comment: Comment) -> Comment:
+def approve_comment(comment: Comment) -> Comment | None:
     return moderate_comment(comment, Comment.Status.APPROVED)
 
 
-def reject_comment(comment: Comment) -> Comment:
+def reject_comment(comment: Comment) -> Comment | None:
     return moderate_comment(comment, Comment.Status.REJECTED)

@@ -704,3 +704,78 @@ def test_processes_creating_the_same_title_at_once_all_get_unique_slugs(on_postg
     category.refresh_from_db()
     assert (author.article_count, category.article_count) == (total, total)
     assert_no_counter_drift()
+
+
+# --- Comments moderated while their articles are deleted ---------------------
+
+DELETE_ROUNDS = 6
+COMMENTS_PER_ARTICLE = 6
+
+
+def build_deletion_scene() -> dict[str, Any]:
+    """Per round, one article of each author with comments in every state, all published."""
+    authors = [make_author(username=f"doomed{n}", password=NO_PASSWORD) for n in range(2)]
+    category = CategoryFactory(name="Deleted while moderated")
+    rounds = []
+    for _ in range(DELETE_ROUNDS):
+        articles = [ArticleFactory(author=author, category=category, status="published") for author in authors]
+        for article in articles:
+            for n in range(COMMENTS_PER_ARTICLE):
+                CommentFactory(article=article, status=[Comment.Status.APPROVED, Comment.Status.PENDING][n % 2])
+        rounds.append([article.pk for article in articles])
+    return {"author_ids": [a.pk for a in authors], "rounds": rounds}
+
+
+def moderate_or_delete_comments_of(article_ids: list[int], rng: random.Random) -> Counter[str]:
+    """Approve, reject or delete each comment of these articles, from copies loaded before the deletes."""
+    done: Counter[str] = Counter()
+    comments = list(Comment.objects.filter(article_id__in=article_ids).order_by("pk"))
+    rng.shuffle(comments)
+    for comment in comments:
+        action = rng.choice(["approve", "reject", "delete"])
+        if action == "delete":
+            comment.delete()  # already gone with its article: nothing to count
+        elif (approve_comment if action == "approve" else reject_comment)(comment) is None:
+            action = "gone"  # deleted with its article before the moderation could lock it
+        done[action] += 1
+    return done
+
+
+def run_deletion_worker(scene: dict[str, Any], seed: int, index: int, barrier: Barrier) -> dict[str, int]:
+    rng = random.Random(seed * 1000 + index)
+    done: Counter[str] = Counter()
+    for number, article_ids in enumerate(scene["rounds"]):
+        barrier.wait(timeout=BARRIER_TIMEOUT)
+        if index == 0:
+            time.sleep(rng.uniform(0, 0.03))  # let the moderators get going: the race is mid-moderation
+            # One article alone, the other in a QuerySet delete: both cascade to their comments.
+            Article.objects.get(pk=article_ids[0]).delete()
+            Article.objects.filter(pk__in=article_ids[1:]).delete()
+            done["articles deleted"] += 2
+        else:
+            done.update(moderate_or_delete_comments_of(article_ids, rng))
+        if number == len(scene["rounds"]) - 1 and index == 0:
+            # Last, a whole author goes while the others still moderate what is left.
+            get_user_model().objects.filter(author__pk=scene["author_ids"][0]).delete()
+    return dict(done)
+
+
+def test_moderating_comments_while_their_articles_are_deleted_never_deadlocks(on_postgres: None) -> None:
+    # A comment write locks the comment, then its article's count; a delete
+    # of the article must take the comments' locks before the article's, or
+    # the two wait on each other and PostgreSQL aborts one.
+    scene = build_deletion_scene()
+    seed = mixed_seed()
+    extra = [ArticleFactory(author_id=scene["author_ids"][1], status="published") for _ in range(2)]
+    for article in extra:
+        CommentFactory(article=article, status=Comment.Status.APPROVED)
+
+    reports = run_in_processes(partial(run_deletion_worker, scene, seed), 4)
+
+    context = f"seed {seed} (rerun with CONCURRENCY_SEED={seed})"
+    assert_workers_succeeded(reports, context)
+    print(f"{context}: {dict(sum_counters(Counter(report.result) for report in reports))}")
+    assert not Article.objects.filter(pk__in=[pk for ids in scene["rounds"] for pk in ids]).exists()
+    assert not Author.objects.filter(pk=scene["author_ids"][0]).exists()
+    assert_no_counter_drift(context)
+    assert Author.objects.get(pk=scene["author_ids"][1]).article_count == len(extra)

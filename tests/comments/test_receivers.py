@@ -1,7 +1,9 @@
 """Articles' approved-comment counts, and the email to the article's author."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.deletion import Collector
+from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
 from comments.models import Comment
@@ -145,5 +147,49 @@ def test_deleting_an_article_does_not_lock_or_count_its_comments_one_by_one(djan
     CommentFactory.create_batch(30, article=bigger, status=APPROVED)
     with django_assert_max_num_queries(len(three.captured_queries)):
         Article.objects.get(pk=bigger.pk).delete()
+    assert not Comment.objects.exists()
+    assert_counters_exact()
+
+
+def test_an_articles_comments_are_locked_in_one_read_before_the_article(django_assert_num_queries):
+    # The order a moderator takes them in (comment, then the article's count):
+    # the same order on both sides is what keeps the two from deadlocking.
+    article = ArticleFactory(status=Article.Status.PUBLISHED)
+    CommentFactory.create_batch(3, article=article, status=APPROVED)
+    with CaptureQueriesContext(connection) as captured:
+        Article.objects.get(pk=article.pk).delete()
+    locking = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")][1:]  # after the get()
+    tables = [sql.split(" FROM ")[1].split()[0].strip('"') for sql in locking]
+    # The Collector's read of the comments, then all of them locked at once, then the article.
+    assert tables == ["comments_comment", "comments_comment", "articles_article"]
+    assert "article_id" in locking[1] and locking[1].index("comments_comment") < locking[1].index("ORDER BY")
+
+
+def test_a_comment_moved_away_after_its_old_article_collected_it_is_uncounted_where_it_is():
+    # The delete of article A collected the comment; before it ran, someone
+    # moved the comment to B. It is deleted (by primary key) from B, so B's
+    # count must lose it.
+    a, b = ArticleFactory(status=Article.Status.PUBLISHED), ArticleFactory(status=Article.Status.PUBLISHED)
+    comment = CommentFactory(article=a, status=APPROVED)
+    with transaction.atomic():
+        collector = Collector(using="default", origin=a)
+        collector.collect([a])
+        moved = Comment.objects.get(pk=comment.pk)
+        moved.article = b
+        moved.save()
+        assert Article.objects.get(pk=b.pk).comment_count == 1
+        collector.delete()
+    assert not Comment.objects.filter(pk=comment.pk).exists()
+    assert Article.objects.get(pk=b.pk).comment_count == 0
+    assert_counters_exact()
+
+
+def test_moderating_a_comment_deleted_meanwhile_changes_nothing_and_raises_nothing():
+    article = ArticleFactory(status=Article.Status.PUBLISHED)
+    stale = CommentFactory(article=article, status=Comment.Status.PENDING)
+    Article.objects.get(pk=article.pk).delete()  # the comment goes with it
+
+    assert approve_comment(stale) is None
+    assert reject_comment(stale) is None
     assert not Comment.objects.exists()
     assert_counters_exact()
