@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
+from .admin_forms import ArticleAdminForm
 from .models import Article, ArticleRedirect, Category
 from .services import publish_article
 
@@ -39,6 +40,7 @@ def archive(modeladmin, request, queryset):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = ["title", "author", "category", "status", "published_at", "comment_count", "view_count"]
     list_filter = ["status", "category", "author"]
     list_select_related = ["author__user", "category"]

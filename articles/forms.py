@@ -42,7 +42,39 @@ def article_version(article: Article) -> str:
     return f"{article.updated_at.isoformat()}|{article.status}"
 
 
-class ArticleForm(forms.ModelForm):
+class PublicationDateRules:
+    """The publication-date rules every article form applies, the site's and the admin's.
+
+    ``publish_due`` only picks up a scheduled article whose date is set and
+    still to come, and a date years ahead is a typo. The form sets
+    ``stored_status`` (the status before its data is applied) in ``__init__``.
+    """
+
+    stored_status: str | None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # A date that did not parse already says "Enter a valid date/time".
+        if not self.has_error("published_at"):
+            self.check_publication_date(cleaned.get("status"), cleaned.get("published_at"))
+        return cleaned
+
+    def check_publication_date(self, status: str | None, published_at: datetime.datetime | None) -> None:
+        now = timezone.now()
+        in_future = published_at is not None and published_at > now
+        if in_future and published_at > now + MAX_SCHEDULE_AHEAD:
+            self.add_error("published_at", "Choose a date within the next five years.")
+        elif status == Article.Status.SCHEDULED and published_at is None:
+            self.add_error("published_at", "Choose when the article should be published.")
+        elif status == Article.Status.SCHEDULED and not in_future:
+            self.add_error("published_at", "A scheduled article needs a date in the future.")
+        elif status == self.stored_status == Article.Status.PUBLISHED and in_future:
+            # Publishing a scheduled article early is fine (the receiver dates it
+            # now), but a live article would be shown under a date still to come.
+            self.add_error("published_at", "A published article's date cannot be in the future: choose Scheduled.")
+
+
+class ArticleForm(PublicationDateRules, forms.ModelForm):
     cover = ProcessedImageField(
         spec=COVER, required=False, help_text="JPEG, PNG, WebP or GIF, up to 5 MB; scaled down to 1600 pixels wide."
     )
@@ -92,26 +124,9 @@ class ArticleForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        # A date that did not parse already says "Enter a valid date/time".
-        if not self.has_error("published_at"):
-            self._check_publication_date(cleaned.get("status"), cleaned.get("published_at"))
         if self.instance.pk is not None and self.is_stale():
             self.add_error(None, STALE_MESSAGE)
         return cleaned
-
-    def _check_publication_date(self, status: str | None, published_at: datetime.datetime | None) -> None:
-        now = timezone.now()
-        in_future = published_at is not None and published_at > now
-        if in_future and published_at > now + MAX_SCHEDULE_AHEAD:
-            self.add_error("published_at", "Choose a date within the next five years.")
-        elif status == Article.Status.SCHEDULED and published_at is None:
-            self.add_error("published_at", "Choose when the article should be published.")
-        elif status == Article.Status.SCHEDULED and not in_future:
-            self.add_error("published_at", "A scheduled article needs a date in the future.")
-        elif status == self.stored_status == Article.Status.PUBLISHED and in_future:
-            # Publishing a scheduled article early is fine (the receiver dates it
-            # now), but a live article would be shown under a date still to come.
-            self.add_error("published_at", "A published article's date cannot be in the future: choose Scheduled.")
 
     def is_stale(self, *, lock: bool = False) -> bool:
         """Whether the stored article differs from the version this form was opened on."""

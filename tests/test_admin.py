@@ -1,15 +1,38 @@
 """Moderation in the admin: what staff see, and that their actions keep counts exact."""
 
+import datetime
+import html
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models.signals import post_save
 from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
 
-from articles.models import Article
+from articles.models import Article, Category
+from articles.services import publish_due_articles
+from authors.models import Author
 from comments.models import Comment
 from tests.conftest import assert_counters_exact
-from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from tests.factories import ArticleFactory, CategoryFactory, CommentFactory, UserFactory, make_author
+from tests.test_images import image_bytes, png_header
 
 pytestmark = pytest.mark.django_db
+
+ARTICLE_ADD_URL = reverse("admin:articles_article_add")
+ARTICLE_CHANGELIST_URL = reverse("admin:articles_article_changelist")
+
+# Uploads the site's forms refuse, and a word of what the field then says.
+BAD_IMAGES = [
+    pytest.param(b"plain text pretending to be a PNG", "not one", id="disguised"),
+    pytest.param(image_bytes((400, 300))[:200], "damaged", id="truncated"),
+    pytest.param(png_header(100_000, 100_000), "too many pixels", id="bomb"),
+    pytest.param(b"\0" * (5 * 1024 * 1024 + 1), "the limit is 5.0", id="oversized"),
+]
 
 
 @pytest.fixture
@@ -89,3 +112,327 @@ def test_saving_a_stale_article_in_the_admin_never_writes_counters_back(staff_cl
     article.refresh_from_db()
     assert (article.title, article.comment_count) == ("Edited in the admin", 1)
     assert Article.objects.get(pk=article.pk).comment_count == 1
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def field_errors(response, field: str) -> str:
+    """The error text shown in ``field``'s row of an admin change form; empty when there is none."""
+    row = re.search(
+        rf'<div class="form-row errors field-{field}">\s*<ul class="errorlist"[^>]*>(.*?)</ul>',
+        response.content.decode(),
+        re.DOTALL,
+    )
+    return html.unescape(re.sub(r"<[^>]+>", " ", row.group(1))).strip() if row else ""
+
+
+def listed_titles(response) -> set[str]:
+    """The titles a moderator sees as rows of the article changelist."""
+    assert response.status_code == 200
+    rows = re.findall(r'<th class="field-title"><a href="[^"]*">([^<]*)</a></th>', response.content.decode())
+    return {html.unescape(title) for title in rows}
+
+
+def as_admin_input(moment: datetime.datetime) -> dict[str, str]:
+    """A date the way the admin's split date and time inputs send it."""
+    local = timezone.localtime(moment)
+    return {"published_at_0": local.strftime("%Y-%m-%d"), "published_at_1": local.strftime("%H:%M:%S")}
+
+
+def article_admin_data(**overrides) -> dict:
+    """What the admin's add-article page sends for a new draft by a new author."""
+    data = {
+        "title": "Added in the admin",
+        "slug": "",
+        "author": make_author().pk,
+        "category": CategoryFactory().pk,
+        "excerpt": "",
+        "body": "Some *Markdown*.",
+        "status": Article.Status.DRAFT,
+        "published_at_0": "",
+        "published_at_1": "",
+    }
+    return {**data, **overrides}
+
+
+def stored_files(settings) -> list[Path]:
+    return [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
+
+
+# --- article covers ------------------------------------------------------------
+
+
+def test_an_admin_cover_is_stored_resized_and_without_its_exif(staff_client):
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # stands for the GPS position a phone would add
+    content = image_bytes((3200, 800), "JPEG", exif=exif.tobytes())
+    cover = SimpleUploadedFile("wide.jpg", content, content_type="image/jpeg")
+
+    response = staff_client.post(ARTICLE_ADD_URL, {**article_admin_data(), "cover": cover})
+
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert article.cover.name.startswith("covers/")
+    with Image.open(article.cover.path) as stored:
+        assert (stored.format, stored.size) == ("JPEG", (1600, 400))
+        assert not stored.getexif()
+
+
+@pytest.mark.parametrize(("content", "message"), BAD_IMAGES)
+def test_a_bad_admin_cover_is_an_error_next_to_the_field_and_nothing_is_saved(staff_client, settings, content, message):
+    cover = SimpleUploadedFile("cover.png", content, content_type="image/png")
+
+    response = staff_client.post(ARTICLE_ADD_URL, {**article_admin_data(title="Not saved"), "cover": cover})
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["cover"]
+    assert message in field_errors(response, "cover")
+    assert "Not saved" in response.content.decode()  # the input is kept
+    assert not Article.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_clearing_an_admin_cover_removes_it(staff_client, django_capture_on_commit_callbacks):
+    staff_client.post(ARTICLE_ADD_URL, {**article_admin_data(), "cover": SimpleUploadedFile("a.png", image_bytes())})
+    article = Article.objects.get()
+    path = Path(article.cover.path)
+    data = article_admin_data(
+        title=article.title, slug=article.slug, author=article.author_id, category=article.category_id
+    )
+
+    change_url = reverse("admin:articles_article_change", args=[article.pk])
+    assert 'name="cover-clear"' in staff_client.get(change_url).content.decode()  # the admin's usual checkbox
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(change_url, {**data, "cover-clear": "on"})
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.cover.name == ""
+    assert not path.exists()  # django-cleanup removed it after commit
+
+
+# --- author avatars ------------------------------------------------------------
+
+
+def avatar_admin_post(client, author: Author, avatar: SimpleUploadedFile, **overrides):
+    data = {"user": author.user_id, "bio": author.bio, "avatar": avatar, **overrides}
+    return client.post(reverse("admin:authors_author_change", args=[author.pk]), data)
+
+
+def test_an_admin_avatar_is_stored_cropped(staff_client, author):
+    avatar = SimpleUploadedFile("me.jpg", image_bytes((800, 600), "JPEG"), content_type="image/jpeg")
+
+    response = avatar_admin_post(staff_client, author, avatar)
+
+    assert response.status_code == 302
+    author.refresh_from_db()
+    assert author.avatar.name.startswith("avatars/")
+    with Image.open(author.avatar.path) as stored:
+        assert (stored.format, stored.size) == ("JPEG", (256, 256))
+
+
+@pytest.mark.parametrize(("content", "message"), BAD_IMAGES)
+def test_a_bad_admin_avatar_is_an_error_next_to_the_field_and_nothing_is_saved(
+    staff_client, author, settings, content, message
+):
+    avatar = SimpleUploadedFile("me.png", content, content_type="image/png")
+
+    response = avatar_admin_post(staff_client, author, avatar, bio="Not saved")
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["avatar"]
+    assert message in field_errors(response, "avatar")
+    author.refresh_from_db()
+    assert (author.bio, author.avatar.name) == ("", "")
+    assert stored_files(settings) == []
+
+
+# --- publication dates ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        pytest.param(None, "Choose when the article should be published.", id="no-date"),
+        pytest.param(-datetime.timedelta(hours=1), "A scheduled article needs a date in the future.", id="past"),
+        pytest.param(datetime.timedelta(days=6 * 365), "Choose a date within the next five years.", id="typo"),
+    ],
+)
+def test_the_admin_refuses_a_schedule_publish_due_would_never_honour(staff_client, when, message):
+    dates = as_admin_input(timezone.now() + when) if when else {}
+
+    response = staff_client.post(ARTICLE_ADD_URL, article_admin_data(status=Article.Status.SCHEDULED, **dates))
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["published_at"]
+    assert field_errors(response, "published_at") == message
+    assert not Article.objects.exists()
+
+
+def test_a_published_article_cannot_be_given_a_future_date_in_the_admin(staff_client):
+    article = ArticleFactory(status=Article.Status.PUBLISHED)
+    data = article_admin_data(
+        title=article.title,
+        slug=article.slug,
+        author=article.author_id,
+        category=article.category_id,
+        status=Article.Status.PUBLISHED,
+        **as_admin_input(timezone.now() + datetime.timedelta(days=1)),
+    )
+
+    response = staff_client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+
+    assert response.status_code == 200
+    assert "choose Scheduled" in field_errors(response, "published_at")
+
+
+def test_an_article_scheduled_in_the_admin_is_counted_only_once_publish_due_runs(staff_client):
+    when = (timezone.now() + datetime.timedelta(days=2)).replace(microsecond=0)
+    data = article_admin_data(status=Article.Status.SCHEDULED, **as_admin_input(when))
+
+    response = staff_client.post(ARTICLE_ADD_URL, data)
+
+    assert response.status_code == 302
+    article = Article.objects.select_related("author", "category").get()
+    assert (article.status, article.published_at) == (Article.Status.SCHEDULED, when)
+    assert (article.author.article_count, article.category.article_count) == (0, 0)
+    assert_counters_exact()
+
+    # The point of the date rules: publish_due finds it once its time comes.
+    assert publish_due_articles(now=when) == [article]
+    article.refresh_from_db()
+    article.author.refresh_from_db()
+    assert (article.status, article.author.article_count) == (Article.Status.PUBLISHED, 1)
+    assert Category.objects.get(pk=article.category_id).article_count == 1
+    assert_counters_exact()
+
+
+# --- comment moderation --------------------------------------------------------
+
+
+def test_rejecting_in_the_admin_saves_each_comment_and_uncounts_the_approved_ones(staff_client):
+    article = ArticleFactory(status=Article.Status.PUBLISHED)
+    approved = CommentFactory.create_batch(2, article=article, status=Comment.Status.APPROVED)
+    pending = CommentFactory(article=article, status=Comment.Status.PENDING)
+    kept = CommentFactory(article=article, status=Comment.Status.APPROVED)
+    chosen = sorted(comment.pk for comment in [*approved, pending])
+    saves = []
+
+    def record_save(sender, instance, update_fields, **kwargs):
+        saves.append((instance.pk, update_fields))
+
+    post_save.connect(record_save, sender=Comment, dispatch_uid="test_admin.record_save")
+    try:
+        response = staff_client.post(
+            reverse("admin:comments_comment_changelist"),
+            {"action": "reject", ACTION_CHECKBOX_NAME: chosen},
+            follow=True,
+        )
+    finally:
+        post_save.disconnect(sender=Comment, dispatch_uid="test_admin.record_save")
+
+    assert "3 comment(s) rejected." in response.content.decode()
+    # One save per comment, in primary-key order, never a QuerySet.update().
+    assert saves == [(pk, frozenset({"status"})) for pk in chosen]
+    assert set(Comment.objects.filter(pk__in=chosen).values_list("status", flat=True)) == {"rejected"}
+    kept.refresh_from_db()
+    article.refresh_from_db()
+    assert (kept.status, article.comment_count) == (Comment.Status.APPROVED, 1)
+    assert_counters_exact()
+
+
+# --- the article changelist ----------------------------------------------------
+
+
+@pytest.fixture
+def listed(author) -> dict:
+    """Four articles across two categories, two authors and three statuses."""
+    news, howto = CategoryFactory(name="News"), CategoryFactory(name="How-to")
+    carol = make_author(username="carol", first_name="Carol")
+    soon = timezone.now() + datetime.timedelta(days=1)
+    ArticleFactory(title="Election night", status="published", category=news, author=author, excerpt="Live results")
+    ArticleFactory(title="Budget leaks", category=news, author=carol)
+    ArticleFactory(title="Baking bread", status="published", category=howto, author=carol, excerpt="Sourdough basics")
+    ArticleFactory(title="Fixing a bike", status="scheduled", published_at=soon, category=howto, author=author)
+    return {"news": news, "howto": howto, "alice": author, "carol": carol}
+
+
+def test_the_changelist_shows_every_article_unfiltered(staff_client, listed):
+    assert listed_titles(staff_client.get(ARTICLE_CHANGELIST_URL)) == {
+        "Election night",
+        "Budget leaks",
+        "Baking bread",
+        "Fixing a bike",
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "titles"),
+    [
+        ("published", {"Election night", "Baking bread"}),
+        ("draft", {"Budget leaks"}),
+        ("scheduled", {"Fixing a bike"}),
+        ("archived", set()),
+    ],
+)
+def test_the_changelist_filters_by_status(staff_client, listed, status, titles):
+    assert listed_titles(staff_client.get(ARTICLE_CHANGELIST_URL, {"status__exact": status})) == titles
+
+
+def test_the_changelist_filters_by_category(staff_client, listed):
+    response = staff_client.get(ARTICLE_CHANGELIST_URL, {"category__id__exact": listed["howto"].pk})
+    assert listed_titles(response) == {"Baking bread", "Fixing a bike"}
+
+
+def test_the_changelist_filters_by_author(staff_client, listed):
+    response = staff_client.get(ARTICLE_CHANGELIST_URL, {"author__id__exact": listed["carol"].pk})
+    assert listed_titles(response) == {"Budget leaks", "Baking bread"}
+
+
+def test_the_changelist_combines_filters(staff_client, listed):
+    query = {"author__id__exact": listed["alice"].pk, "status__exact": "published"}
+    assert listed_titles(staff_client.get(ARTICLE_CHANGELIST_URL, query)) == {"Election night"}
+
+
+@pytest.mark.parametrize(
+    ("q", "titles"),
+    [
+        ("bread", {"Baking bread"}),  # title
+        ("fixing-a", {"Fixing a bike"}),  # slug
+        ("SOURDOUGH", {"Baking bread"}),  # excerpt, any case
+        ("night sourdough", set()),  # every word must match the same article
+        ("live night", {"Election night"}),
+        ("nothing like this", set()),
+    ],
+)
+def test_the_changelist_searches_title_slug_and_excerpt(staff_client, listed, q, titles):
+    assert listed_titles(staff_client.get(ARTICLE_CHANGELIST_URL, {"q": q})) == titles
+
+
+def test_approving_comments_one_of_which_was_deleted_meanwhile_says_so(staff_client, monkeypatch):
+    from comments import admin as comment_admin
+    from comments.services import approve_comment
+
+    article = ArticleFactory(status=Article.Status.PUBLISHED)
+    doomed, survivor = CommentFactory.create_batch(2, article=article, status=Comment.Status.PENDING)
+
+    def approve_after_another_moderator_deleted_one(comment):
+        # The action's list was loaded; another moderator deletes one before it is saved.
+        Comment.objects.filter(pk=doomed.pk).delete()
+        return approve_comment(comment)
+
+    monkeypatch.setattr(comment_admin, "approve_comment", approve_after_another_moderator_deleted_one)
+    response = staff_client.post(
+        reverse("admin:comments_comment_changelist"),
+        {"action": "approve", ACTION_CHECKBOX_NAME: [doomed.pk, survivor.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "1 comment(s) approved." in html and "1 comment(s) had been deleted meanwhile." in html
+    article.refresh_from_db()
+    assert article.comment_count == 1
+    assert_counters_exact()

@@ -1,0 +1,40 @@
+"""The admin's article form: the same upload and publication-date checks as the site's ArticleForm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.admin.widgets import AdminFileWidget
+
+from blogsite.images import COVER, ProcessedImageField
+
+from .forms import PublicationDateRules
+from .models import Article
+
+
+class ArticleAdminForm(PublicationDateRules, forms.ModelForm):
+    """Staff edit every field, but an upload or a date the site's form refuses is refused here too.
+
+    Not an ArticleForm: that one brings the author-facing widgets, labels and the
+    stale-edit check, none of which the admin's change page is built for; the
+    date rules are shared through PublicationDateRules.
+    """
+
+    # Declared, so the admin cannot fall back to forms.ImageField, which stores the
+    # upload as sent: unresized, with its EXIF (GPS included) and no byte limit.
+    cover = ProcessedImageField(
+        spec=COVER,
+        required=False,
+        widget=AdminFileWidget,
+        help_text="JPEG, PNG, WebP or GIF, up to 5 MB; scaled down to 1600 pixels wide.",
+    )
+
+    class Meta:
+        model = Article
+        fields = ["title", "slug", "author", "category", "excerpt", "body", "cover", "status", "published_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # As stored before this form's data is applied: the date rules compare with it.
+        self.stored_status = self.instance.status if self.instance.pk else None
