@@ -1,5 +1,6 @@
 from django.urls import path
 
+import blogsite.converters  # noqa: F401  (registers <segment:…>)
 from blogsite.page_cache import cache_public_page
 
 from . import editing, feeds, search, views
@@ -8,14 +9,16 @@ urlpatterns = [
     path("", cache_public_page(views.ArticleListView.as_view()), name="home"),
     path("write/", editing.WriteArticleView.as_view(), name="article_write"),
     path("write/preview/", editing.MarkdownPreviewView.as_view(), name="markdown_preview"),
-    path("articles/<str:slug>/", views.ArticleDetailView.as_view(), name="article_detail"),
-    path("articles/<str:slug>/edit/", editing.EditArticleView.as_view(), name="article_edit"),
-    path("articles/<str:slug>/delete/", editing.DeleteArticleView.as_view(), name="article_delete"),
-    path("categories/<str:slug>/", cache_public_page(views.CategoryArticleListView.as_view()), name="category_detail"),
-    path("authors/<str:username>/", cache_public_page(views.AuthorArticleListView.as_view()), name="author_detail"),
+    path("articles/<segment:slug>/", views.ArticleDetailView.as_view(), name="article_detail"),
+    path("articles/<segment:slug>/edit/", editing.EditArticleView.as_view(), name="article_edit"),
+    path("articles/<segment:slug>/delete/", editing.DeleteArticleView.as_view(), name="article_delete"),
+    path(
+        "categories/<segment:slug>/", cache_public_page(views.CategoryArticleListView.as_view()), name="category_detail"
+    ),
+    path("authors/<segment:username>/", cache_public_page(views.AuthorArticleListView.as_view()), name="author_detail"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("search/", search.SearchView.as_view(), name="search"),
     path("feed/", cache_public_page(feeds.LatestArticlesFeed()), name="feed"),
-    path("feed/categories/<str:slug>/", cache_public_page(feeds.CategoryFeed()), name="category_feed"),
-    path("feed/authors/<str:username>/", cache_public_page(feeds.AuthorFeed()), name="author_feed"),
+    path("feed/categories/<segment:slug>/", cache_public_page(feeds.CategoryFeed()), name="category_feed"),
+    path("feed/authors/<segment:username>/", cache_public_page(feeds.AuthorFeed()), name="author_feed"),
 ]

@@ -74,8 +74,10 @@ class ArticleDetailView(DetailView):
             self.object = self.get_object()
         except Http404:
             # An address the author has since changed answers 301 to the new one.
-            redirect = ArticleRedirect.objects.select_related("article").filter(old_slug=kwargs["slug"]).first()
-            if redirect is None:
+            redirect = ArticleRedirect.objects.select_related("article__author").filter(old_slug=kwargs["slug"]).first()
+            # Only to an article this reader may see: the redirect must not give
+            # away the new address of a draft.
+            if redirect is None or not (redirect.article.is_published or can_preview(request.user, redirect.article)):
                 raise
             return HttpResponsePermanentRedirect(redirect.article.get_absolute_url())
         if not self.object.is_published and not can_preview(request.user, self.object):
@@ -111,6 +113,11 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         by_status = {status: [] for status in Article.Status}
         for article in articles:
             by_status[Article.Status(article.status)].append(article)
+        # Each table in the order of the date it shows: drafts by their last
+        # edit (as read), the next scheduled first, the newest publication first.
+        by_status[Article.Status.SCHEDULED].sort(key=lambda article: article.published_at or article.updated_at)
+        for status in (Article.Status.PUBLISHED, Article.Status.ARCHIVED):
+            by_status[status].sort(key=lambda article: article.published_at or article.updated_at, reverse=True)
         totals = author.articles.aggregate(comments=Sum("comment_count", default=0))
         # From the rows already read, not the aggregate: a flush committing
         # between the two reads would show its batch twice.

@@ -90,6 +90,8 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "blogsite.wsgi.application"
+# Django's database sessions, refusing a crafted session key before the query.
+SESSION_ENGINE = "blogsite.sessions"
 
 # SQLite file by default (zero set-up); DATABASE_URL=postgres://… switches to
 # PostgreSQL through psycopg 3.
@@ -101,7 +103,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a competing writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Every write here reads its row first (the receivers' locked read) and
+    # then writes: a deferred BEGIN would take the write lock only at the
+    # first UPDATE, and two such transactions fail with "database is locked"
+    # instead of waiting. BEGIN IMMEDIATE takes it at the start.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -169,8 +175,10 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 # Anonymous readers' list pages, feeds and sitemap are cached (blogsite/page_cache.py)
 # and invalidated by every change they show; this bounds how old their view counts
-# can be. 0 turns the page cache off.
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+# can be. 0 turns the page cache off. Off by default without Redis: a
+# local-memory cache belongs to one process, and a change made by another one
+# (`publish_due` from cron, a second server process) would not retire its pages.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60" if REDIS_URL else "0"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -123,6 +123,37 @@ def test_old_slug_answers_301_to_the_new_one(client):
     assert response["Location"] == "/articles/second-name/"
 
 
+def test_an_old_slug_of_a_draft_does_not_give_its_new_address_away(client):
+    article = ArticleFactory(title="Secret plans", status=Article.Status.DRAFT)
+    article.slug = "secret-plans-v2"
+    article.save()
+
+    assert client.get("/articles/secret-plans/").status_code == 404
+    client.force_login(article.author.user)
+    response = client.get("/articles/secret-plans/")
+    assert (response.status_code, response["Location"]) == (301, "/articles/secret-plans-v2/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/articles/%00/",
+        "/articles/a%00b/edit/",
+        "/articles/%00/comments/",
+        "/categories/%00/",
+        "/authors/%00/",
+        "/authors/%00/follow/",
+        "/feed/categories/%00/",
+        "/feed/authors/%00/",
+    ],
+)
+def test_a_nul_character_in_the_address_is_a_404_on_every_database(client, url):
+    # PostgreSQL refuses NUL in a text parameter: looking it up would be a 500.
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "not found" in response.content.decode().lower()
+
+
 def test_article_page_shows_only_approved_comments(client):
     article = published()
     CommentFactory(article=article, body="Approved words", status=Comment.Status.APPROVED)
@@ -220,6 +251,21 @@ def test_dashboard_groups_the_authors_articles_by_status_with_counters(client, a
     assert 'data-stat="views">7<' in html
     assert 'data-stat="comments">1<' in html
     assert reverse("article_edit", kwargs={"slug": live.slug}) in html
+
+
+def test_dashboard_lists_each_status_in_the_order_of_the_date_it_shows(client, author):
+    now = timezone.now()
+    for days, title in [(30, "Old"), (1, "New"), (10, "Middle")]:
+        article = published(author=author, title=title, published_at=now - datetime.timedelta(days=days))
+        article.save()  # edited today, whatever its publication date: not what the table sorts by
+    for days, title in [(9, "Next week"), (1, "Tomorrow")]:
+        ArticleFactory(author=author, title=title, status="scheduled", published_at=now + datetime.timedelta(days=days))
+    client.force_login(author.user)
+
+    by_status = client.get(reverse("dashboard")).context["by_status"]
+
+    assert [a.title for a in by_status[Article.Status.PUBLISHED]] == ["New", "Middle", "Old"]
+    assert [a.title for a in by_status[Article.Status.SCHEDULED]] == ["Tomorrow", "Next week"]
 
 
 def test_dashboard_queries_do_not_grow_with_the_number_of_articles(client, author, django_assert_max_num_queries):
