@@ -3,7 +3,8 @@
 #
 # gunicorn with several workers, PostgreSQL and Redis, DEBUG off, static files
 # collected and served by whitenoise, the django-tasks-db worker sending email
-# outside the requests, and the periodic flusher of buffered view counts.
+# outside the requests, the scheduler that publishes due articles, and the
+# periodic flusher of buffered view counts.
 # Every setting can be overridden from the environment:
 #
 #   PORT              8000
@@ -13,6 +14,7 @@
 #   WEB_CONCURRENCY   3 gunicorn workers
 #   SECRET_KEY        generated once and kept in .venv/serve-secret-key
 #   ACCESS_LOG        - (stdout); empty for none
+#   PUBLISH_EVERY     30 (seconds between two `publish_due` rounds)
 #
 # The processes run side by side; Ctrl-C or TERM stops them all, and if one of
 # them dies the others are stopped and the script exits with an error.
@@ -35,6 +37,7 @@ export CONN_MAX_AGE="${CONN_MAX_AGE:-60}"
 export SERVE_MEDIA="${SERVE_MEDIA:-1}"
 export WEB_CONCURRENCY="${WEB_CONCURRENCY:-3}"
 ACCESS_LOG="${ACCESS_LOG--}"
+PUBLISH_EVERY="${PUBLISH_EVERY:-30}"
 
 if [ -z "${SECRET_KEY:-}" ]; then
     # Generated once and kept out of git, so sign-ins survive a restart; never the development key.
@@ -127,6 +130,8 @@ if [ -n "$ACCESS_LOG" ]; then
 fi
 start gunicorn .venv/bin/gunicorn blogsite.wsgi:application "$@"
 start db_worker "$PY" manage.py db_worker --interval 1
+# Scheduled articles go live within PUBLISH_EVERY seconds of their time.
+start publish_due "$PY" manage.py publish_due --loop "$PUBLISH_EVERY"
 if buffers_views; then
     start flush_views "$PY" manage.py flush_views --loop 5
 fi

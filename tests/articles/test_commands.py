@@ -2,10 +2,11 @@
 
 import datetime
 import io
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -132,6 +133,63 @@ def test_publish_due_notifies_followers(author, reader, mailoutbox, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         run("publish_due")
     assert [m.to for m in mailoutbox] == [[reader.email]]
+
+
+@pytest.mark.django_db(transaction=True)  # each round runs in its own transactions, as the scheduler's do
+def test_publish_due_loop_publishes_what_falls_due_between_rounds(author, monkeypatch):
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    first = ArticleFactory(author=author, status="scheduled", published_at=past)
+    later = ArticleFactory(author=author, status="scheduled", published_at=timezone.now() + datetime.timedelta(days=1))
+    sleeps = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 1:
+            # Its time comes while the scheduler sleeps.
+            Article.objects.filter(pk=later.pk).update(published_at=past)
+        else:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    out = io.StringIO()
+    call_command("publish_due", "--loop", "0.5", stdout=out)
+
+    assert f"Published {first.slug}" in out.getvalue() and f"Published {later.slug}" in out.getvalue()
+    assert out.getvalue().rstrip().endswith("Stopped.") and sleeps == [0.5, 0.5]
+    assert set(Article.objects.values_list("status", flat=True)) == {"published"}
+    assert Author.objects.get(pk=author.pk).article_count == 2
+    assert_counters_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_due_loop_logs_a_failing_round_and_goes_on(author, monkeypatch, caplog):
+    due = ArticleFactory(author=author, status="scheduled", published_at=timezone.now() - datetime.timedelta(seconds=1))
+    from articles.management.commands import publish_due
+
+    calls = []
+    real = publish_due.publish_due_articles
+
+    def flaky() -> list[Article]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("the database went away")
+        return real()
+
+    def sleep(seconds: float) -> None:
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(publish_due, "publish_due_articles", flaky)
+    monkeypatch.setattr(time, "sleep", sleep)
+    call_command("publish_due", "--loop", "1", stdout=io.StringIO())
+
+    assert "retrying at the next round" in caplog.text and "the database went away" in caplog.text
+    assert Article.objects.get(pk=due.pk).status == "published"
+
+
+def test_publish_due_refuses_a_loop_of_no_time():
+    with pytest.raises(CommandError, match="greater than 0"):
+        call_command("publish_due", "--loop", "0")
 
 
 def test_moderation_through_the_admin_actions_keeps_counts(admin_client):

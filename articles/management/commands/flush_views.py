@@ -1,11 +1,9 @@
 import logging
-import signal
-import time
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.core.management.base import BaseCommand
 
 from articles.view_counts import FlushResult, flush_views, view_buffer
+from blogsite.periodic import check_interval, run_every
 
 logger = logging.getLogger("articles.view_counts")
 
@@ -22,8 +20,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, loop: float | None = None, **options) -> None:
-        if loop is not None and loop <= 0:
-            raise CommandError("--loop takes a number of seconds greater than 0.")
+        if loop is not None:
+            check_interval(loop)
         if view_buffer() is None:
             self.stdout.write("View buffering is off (VIEW_BUFFER_URL is empty): views are counted in the database.")
             return
@@ -31,27 +29,11 @@ class Command(BaseCommand):
             self.report(flush_views())
             return
         self.stdout.write(f"Flushing buffered views every {loop:g} s; Ctrl-C stops.")
-        # A supervisor (scripts/serve.sh) stops it with TERM: stop as on Ctrl-C.
-        previous_handler = signal.signal(signal.SIGTERM, stop_on_signal)
-        try:
-            while True:
-                self.flush_once_logging_errors()
-                time.sleep(loop)
-        except KeyboardInterrupt:
-            # Safe at any point: an interrupted flush leaves its batch for the next one.
-            self.stdout.write("Stopped.")
-        finally:
-            signal.signal(signal.SIGTERM, previous_handler)
+        # Interrupting a flush anywhere is safe: its batch is left for the next one.
+        run_every(self, loop, self.flush_quietly, logger=logger)
 
-    def flush_once_logging_errors(self) -> None:
-        # A long-lived process: drop a connection the database closed, as a request would.
-        close_old_connections()
-        try:
-            result = flush_views()
-        except Exception:
-            # Redis or the database is away for a moment: the batch stays and the next round retries it.
-            logger.exception("Flushing buffered views failed; retrying at the next round.")
-            return
+    def flush_quietly(self) -> None:
+        result = flush_views()
         if result.batches or result.duplicates:
             self.report(result)
 
@@ -60,7 +42,3 @@ class Command(BaseCommand):
         if result.duplicates:
             message += f" {result.duplicates} batch(es) already applied were deleted."
         self.stdout.write(self.style.SUCCESS(message))
-
-
-def stop_on_signal(signum, frame) -> None:
-    raise KeyboardInterrupt
