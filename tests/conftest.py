@@ -1,4 +1,7 @@
+import os
+
 import pytest
+import redis
 from django.db import connection
 
 from articles.recount import find_drift
@@ -51,3 +54,17 @@ def _live_pages(settings):
     # The page cache is invalidated after commit, and a test's transaction never
     # commits: the suite reads live pages. tests/test_page_cache.py turns it on.
     settings.PAGE_CACHE_SECONDS = 0
+
+
+def require_redis(url: str) -> None:
+    """Skip a test that needs the Redis at ``url`` when it is away; under CI=true, fail instead.
+
+    CI must never go green without the tests of view buffering and the shared page cache.
+    """
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        message = f"needs Redis at {url}: {error}"
+        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)

@@ -15,6 +15,7 @@ from articles.services import publish_article
 from authors.models import Follow
 from blogsite import page_cache
 from comments.services import add_comment, approve_comment
+from tests.conftest import require_redis
 from tests.factories import ArticleFactory, CategoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -300,21 +301,12 @@ class _Anonymous:
     is_authenticated = False
 
 
-def redis_reachable() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.mark.skipif(not redis_reachable(), reason=f"no Redis at {REDIS_TEST_URL}")
 def test_with_redis_pages_are_shared_invalidated_and_expire(
     client, site, settings, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     import redis
 
+    require_redis(REDIS_TEST_URL)
     settings.CACHES = REDIS
     cache.clear()
     try:

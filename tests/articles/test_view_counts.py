@@ -7,7 +7,6 @@ Without one they are skipped, except under CI=true where that is a failure.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import time
 import uuid
@@ -30,6 +29,7 @@ from articles.models import Article, ViewFlush
 from articles.signals import article_viewed
 from articles.tasks import flush_views_task
 from articles.view_counts import ViewBuffer, flush_views, pending_views, record_view, with_total_views
+from tests.conftest import require_redis
 from tests.factories import ArticleFactory, UserFactory
 from tests.test_concurrency_postgres import FORK, NO_PASSWORD, assert_workers_succeeded, run_in_processes
 
@@ -38,20 +38,10 @@ TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
 
 
-def running_in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
 @pytest.fixture
 def buffer(settings) -> ViewBuffer:
+    require_redis(TEST_REDIS_URL)
     client = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        message = f"needs Redis at {TEST_REDIS_URL}: {error}"
-        if running_in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
     prefix = f"test:views:{uuid.uuid4().hex}"
     settings.VIEW_BUFFER_URL = TEST_REDIS_URL
     settings.VIEW_BUFFER_PREFIX = prefix
