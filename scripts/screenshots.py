@@ -239,6 +239,18 @@ def shoot_article(page, site: Site):
     return goto(page, site.article_path)
 
 
+def shoot_preview(page, site: Site):
+    # The author's own draft, as only they (and staff) can see it: the article under its preview banner.
+    goto(page, "/dashboard/")
+    link = page.locator("section[aria-labelledby=status-draft] tbody td:first-child a").first
+    if not link.count():
+        raise PageError("preview: the dashboard lists no draft")
+    response = goto(page, link.get_attribute("href"))
+    if not page.locator("main .alert", has_text="Preview").count():
+        raise PageError(f"preview: no preview banner at {page.url}")
+    return response
+
+
 def shoot_write_error(page, site: Site):
     goto(page, "/write/")
     page.locator("[name=body]").fill("A draft that still needs a title.")
@@ -252,6 +264,7 @@ SHOTS = [
     Shot("home", None, shoot_home),
     Shot("article", None, shoot_article),
     Shot("search", None, lambda page, site: goto(page, "/search/?q=tomato")),
+    Shot("preview", "author", shoot_preview),
     Shot("dashboard", "author", lambda page, site: goto(page, "/dashboard/")),
     Shot("write-error", "author", shoot_write_error),
     Shot("admin-articles", "admin", lambda page, site: goto(page, "/admin/articles/article/")),

@@ -1,9 +1,12 @@
-"""robots.txt and the error pages (403, 404, 500)."""
+"""robots.txt, the error pages (400, 403, CSRF failure, 404, 500) and the layout's account menu."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
-from django.test import RequestFactory
-from django.urls import path
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.template import loader
+from django.test import Client, RequestFactory
+from django.urls import path, reverse
+from django.views import csrf
+from django.views.defaults import bad_request
 
 from blogsite import views
 from blogsite.urls import urlpatterns as site_urlpatterns
@@ -19,8 +22,17 @@ def broken(request):
     raise RuntimeError("a bug")
 
 
-# Used by @pytest.mark.urls below: the site's URLs plus two that fail on purpose.
-urlpatterns = [path("test-forbidden/", forbidden), path("test-broken/", broken), *site_urlpatterns]
+def suspicious(request):
+    raise SuspiciousOperation("a tampered request")
+
+
+# Used by @pytest.mark.urls below: the site's URLs plus three that fail on purpose.
+urlpatterns = [
+    path("test-forbidden/", forbidden),
+    path("test-broken/", broken),
+    path("test-suspicious/", suspicious),
+    *site_urlpatterns,
+]
 handler403 = "blogsite.views.permission_denied"
 handler404 = "blogsite.views.page_not_found"
 handler500 = "blogsite.views.server_error"
@@ -85,3 +97,80 @@ def test_the_500_handler_needs_no_database_and_no_context(django_assert_num_quer
         response = views.server_error(request)
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
+
+
+def test_a_form_posted_without_a_valid_csrf_token_shows_the_friendly_expired_form_page(reader):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": reader.username, "password": "whatever"})
+    assert response.status_code == 403
+    assert response.templates[0].name == "403_csrf.html"
+    page = response.content.decode()
+    assert "This form expired" in page
+    assert "Back button" in page
+    assert "CSRF verification failed" not in page  # not Django's plain page
+    assert 'href="/"' in page
+
+
+def test_the_csrf_failure_page_renders_for_a_bare_request_without_queries(django_assert_num_queries):
+    # No session, no user, no middleware at all: the page must still render, not raise.
+    with django_assert_num_queries(0):
+        response = csrf.csrf_failure(RequestFactory().post("/accounts/login/"), reason="CSRF cookie not set.")
+    assert response.status_code == 403
+    assert "This form expired" in response.content.decode()
+
+
+def test_a_disallowed_host_is_a_friendly_400(client, settings):
+    settings.DEBUG = False
+    response = client.get("/", headers={"host": "attacker.example"})
+    assert response.status_code == 400
+    assert response.templates[0].name == "400.html"
+    page = response.content.decode()
+    assert "We couldn’t make sense of that request" in page
+    assert 'href="/"' in page
+
+
+@pytest.mark.urls(__name__)
+def test_a_suspicious_operation_is_a_friendly_400_in_the_site_layout(client, settings, reader):
+    settings.DEBUG = False
+    client.force_login(reader)
+    response = client.get("/test-suspicious/")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "We couldn’t make sense of that request" in page
+    assert "a tampered request" not in page  # the exception's message is not shown
+    assert reader.username in page  # the usual navigation, signed in
+
+
+def test_the_400_page_renders_without_a_request_context_or_queries(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = bad_request(RequestFactory().get("/"), SuspiciousOperation())
+    assert response.status_code == 400
+    assert "We couldn’t make sense of that request" in response.content.decode()
+
+
+@pytest.mark.parametrize("template_name", ["400.html", "403_csrf.html"])
+def test_the_400_and_csrf_pages_render_with_no_request_at_all(template_name):
+    assert "Go to the home page" in loader.render_to_string(template_name)
+
+
+def test_the_account_menu_links_profile_and_password_change(client, reader):
+    client.force_login(reader)
+    page = client.get("/").content.decode()
+    assert f'href="{reverse("profile_edit")}"' in page
+    assert f'href="{reverse("password_change")}"' in page
+    assert "Log out" in page
+
+
+def test_the_profile_page_links_password_change(client, reader):
+    client.force_login(reader)
+    page = client.get(reverse("profile_edit")).content.decode()
+    assert page.count(f'href="{reverse("password_change")}"') == 2  # the menu and the page itself
+
+
+def test_the_theme_toggle_has_a_fixed_name_and_a_pressed_state(client):
+    page = client.get("/").content.decode()
+    start = page.index('id="theme-toggle"')
+    button = page[page.rindex("<button", 0, start) : page.index("</button>", start)]
+    assert 'aria-pressed="false"' in button  # theme.js sets it to the actual mode
+    assert "Dark mode" in button
+    assert "Light mode" not in page

@@ -12,17 +12,16 @@
   window.addEventListener("DOMContentLoaded", () => {
     const toggle = document.getElementById("theme-toggle");
     if (!toggle) return;
-    const label = () => {
-      const dark = document.documentElement.getAttribute("data-bs-theme") === "dark";
-      toggle.setAttribute("aria-pressed", String(dark));
-      toggle.querySelector("[data-theme-label]").textContent = dark ? "Light mode" : "Dark mode";
-    };
-    label();
+    // The button's name stays "Dark mode"; only aria-pressed (and the look CSS gives it)
+    // changes, so a screen reader hears "Dark mode, toggle button, pressed" when it is on.
+    const dark = () => document.documentElement.getAttribute("data-bs-theme") === "dark";
+    const showState = () => toggle.setAttribute("aria-pressed", String(dark()));
+    showState();
     toggle.addEventListener("click", () => {
-      const next = document.documentElement.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
+      const next = dark() ? "light" : "dark";
       localStorage.setItem("theme", next);
       apply(next);
-      label();
+      showState();
     });
   });
 })();
