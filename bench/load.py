@@ -658,8 +658,9 @@ the rendered home page above) takes nearly all of it; counting the view is a
 small part of a request either way (one UPDATE, or one HINCRBY, next to the
 page's read queries and its template), so a difference in requests/s between
 the modes is small next to the run-to-run noise of a shared 2-core machine
-(single runs of each have come out 1.24× and 0.88× the other way round):
-compare the ranges, not only the medians. The figures that show the hotspot are read from PostgreSQL
+(the table of single runs below shows the spread): compare the ranges, not
+only the medians; a run while other work shares the cores can turn them round.
+The figures that show the hotspot are read from PostgreSQL
 around each run ({SETTLE_SECONDS} s after its last request, once every backend
 has published its counters), per 1,000 successful views: *commits* is the rise
 of `pg_stat_database.xact_commit` for the site's database, every transaction
