@@ -11,10 +11,17 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from argparse import ArgumentParser
 from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
+
+
+def add_loop_argument(parser: ArgumentParser, *, what: str) -> None:
+    parser.add_argument(
+        "--loop", type=float, metavar="SECONDS", help=f"{what} every SECONDS until interrupted (as `make serve` does)."
+    )
 
 
 def check_interval(seconds: float) -> None:

@@ -3,7 +3,7 @@ import logging
 from django.core.management.base import BaseCommand
 
 from articles.view_counts import FlushResult, flush_views, view_buffer
-from blogsite.periodic import check_interval, run_every
+from blogsite.periodic import add_loop_argument, check_interval, run_every
 
 logger = logging.getLogger("articles.view_counts")
 
@@ -12,12 +12,7 @@ class Command(BaseCommand):
     help = "Move the article views buffered in Redis (VIEW_BUFFER_URL) into Article.view_count."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--loop",
-            type=float,
-            metavar="SECONDS",
-            help="Flush every SECONDS until interrupted (the periodic flusher of a site that buffers views).",
-        )
+        add_loop_argument(parser, what="Flush the buffered views")
 
     def handle(self, *args, loop: float | None = None, **options) -> None:
         if loop is not None:

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from articles.models import Article
 from articles.services import publish_due_articles
-from blogsite.periodic import check_interval, run_every
+from blogsite.periodic import add_loop_argument, check_interval, run_every
 
 logger = logging.getLogger("articles.services")
 
@@ -13,12 +13,7 @@ class Command(BaseCommand):
     help = "Publish scheduled articles whose publication time has come."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--loop",
-            type=float,
-            metavar="SECONDS",
-            help="Look for due articles every SECONDS until interrupted (the scheduler of `make serve`).",
-        )
+        add_loop_argument(parser, what="Look for due articles")
 
     def handle(self, *args, loop: float | None = None, **options) -> None:
         if loop is None:
