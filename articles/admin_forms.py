@@ -23,12 +23,7 @@ class ArticleAdminForm(PublicationDateRules, forms.ModelForm):
 
     # Declared, so the admin cannot fall back to forms.ImageField, which stores the
     # upload as sent: unresized, with its EXIF (GPS included) and no byte limit.
-    cover = ProcessedImageField(
-        spec=COVER,
-        required=False,
-        widget=AdminFileWidget,
-        help_text="JPEG, PNG, WebP or GIF, up to 5 MB; scaled down to 1600 pixels wide.",
-    )
+    cover = ProcessedImageField(spec=COVER, required=False, widget=AdminFileWidget)
 
     class Meta:
         model = Article

@@ -75,9 +75,7 @@ class PublicationDateRules:
 
 
 class ArticleForm(PublicationDateRules, forms.ModelForm):
-    cover = ProcessedImageField(
-        spec=COVER, required=False, help_text="JPEG, PNG, WebP or GIF, up to 5 MB; scaled down to 1600 pixels wide."
-    )
+    cover = ProcessedImageField(spec=COVER, required=False)
     # The version the form was opened on; see article_version().
     version = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -13,12 +13,7 @@ from .models import Author
 class AuthorAdminForm(forms.ModelForm):
     # Declared, so the admin cannot fall back to forms.ImageField, which stores the
     # upload as sent: uncropped, with its EXIF (GPS included) and no byte limit.
-    avatar = ProcessedImageField(
-        spec=AVATAR,
-        required=False,
-        widget=AdminFileWidget,
-        help_text="JPEG, PNG, WebP or GIF, up to 5 MB; cropped to a 256-pixel square.",
-    )
+    avatar = ProcessedImageField(spec=AVATAR, required=False, widget=AdminFileWidget)
 
     class Meta:
         model = Author

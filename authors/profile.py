@@ -36,9 +36,7 @@ class ProfileForm(forms.ModelForm):
     last_name = forms.CharField(max_length=150, required=False)
     # Required, as at sign-up: comment notifications and password resets need it.
     email = forms.EmailField(max_length=254, help_text="Never shown publicly.")
-    avatar = ProcessedImageField(
-        spec=AVATAR, required=False, help_text="JPEG, PNG, WebP or GIF, up to 5 MB; cropped to a 256-pixel square."
-    )
+    avatar = ProcessedImageField(spec=AVATAR, required=False)
 
     class Meta:
         model = Author

@@ -45,6 +45,17 @@ class ImageSpec:
     crop: tuple[int, int] | None = None
 
     @property
+    def help_text(self) -> str:
+        """What the form tells the uploader, from the limits themselves."""
+        if self.crop is None:
+            stored = f"scaled down to {self.max_width} pixels wide"
+        elif self.crop[0] == self.crop[1]:
+            stored = f"cropped to a {self.crop[0]}-pixel square"
+        else:
+            stored = f"cropped to {self.crop[0]}×{self.crop[1]} pixels"
+        return f"JPEG, PNG, WebP or GIF, up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; {stored}."
+
+    @property
     def draft_box(self) -> tuple[int, int]:
         # Either side may become the width once EXIF rotation is applied.
         side = max(self.crop or (self.max_width or 0, 0))
@@ -156,6 +167,7 @@ class ProcessedImageField(forms.FileField):
 
     def __init__(self, *, spec: ImageSpec, **kwargs) -> None:
         self.spec = spec
+        kwargs.setdefault("help_text", spec.help_text)
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("accept", ACCEPT_ATTRIBUTE)
 
