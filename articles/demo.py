@@ -22,11 +22,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, F, QuerySet, TextChoices
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from authors.models import Author, Follow
 from authors.services import follow_author
+from blogsite.effects import effects_discarded
 from comments.models import Comment
 from comments.services import add_comment, approve_comment, reject_comment
 
@@ -38,8 +38,6 @@ from .models import Article, Category
 # admin gets a random one instead: a well-known superuser password would be a
 # standing hole on any site where the demo was seeded by mistake.
 DEMO_PASSWORD = "demo-password"
-
-DISCARDING_EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 
 @dataclass(frozen=True)
@@ -66,10 +64,11 @@ def seed_demo(*, send_emails: bool = False, now: datetime.datetime | None = None
     """Create whatever part of the demo site is missing; returns what was created.
 
     One transaction: a failure leaves no half-built demo behind, and the emails
-    that the receivers queue with ``on_commit`` are all sent at its end.
+    its writes cause are deferred with it (sent by the worker, or in this
+    process right after the commit when there is no queue).
     """
     now = now or timezone.now()
-    with nullcontext() if send_emails else emails_discarded(), transaction.atomic():
+    with nullcontext() if send_emails else effects_discarded(), transaction.atomic():
         result = SeedResult()
         users = seed_people(result)
         categories = seed_categories(result)
@@ -77,21 +76,6 @@ def seed_demo(*, send_emails: bool = False, now: datetime.datetime | None = None
             seed_article(seed, users=users, categories=categories, now=now, result=result)
         seed_follows(users, result)
     return result
-
-
-def emails_discarded() -> override_settings:
-    """Drop every email sent in the block instead of printing it to the console.
-
-    Every user, comment and publication seeded emails someone: a welcome, a
-    new-comment note to the article's author, and a new-article email to each
-    follower. Some ninety messages to example.com addresses would bury the
-    command's summary. The email tasks read ``settings.EMAIL_BACKEND`` each
-    time they send, so the dummy backend covers them all; the block includes
-    the commit, where the ``on_commit`` callbacks run. With
-    ``TASKS_BACKEND=database`` the emails are queued and a worker sends them
-    later with its own backend, to example.com addresses that deliver nowhere.
-    """
-    return override_settings(EMAIL_BACKEND=DISCARDING_EMAIL_BACKEND)
 
 
 # --- people -----------------------------------------------------------------

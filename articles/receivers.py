@@ -17,7 +17,7 @@ from django.dispatch import Signal
 from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, atomic_block_cache, pending_delete_deltas
 
 from .models import Article, ArticleRedirect
-from .signals import article_published, article_unpublished, article_viewed
+from .signals import article_published, article_publishing, article_unpublished, article_unpublishing, article_viewed
 from .transitions import ArticleState, ArticleTransition, settle_published_at, writes_status
 from .view_counts import record_view
 
@@ -40,6 +40,14 @@ def send_on_commit(signal: Signal, article: Article, using: str) -> None:
     transaction.on_commit(send, using=using)
 
 
+def announce(in_transaction: Signal, after_commit: Signal, article: Article, using: str) -> None:
+    """A transition's two announcements: durable effects inside the transaction, the rest after it."""
+    # send, not send_robust: a receiver that cannot record its effect must
+    # roll the transition back, never let it commit without the effect.
+    in_transaction.send(sender=Article, article=article, using=using)
+    send_on_commit(after_commit, article, using)
+
+
 def judge_article_save(sender, instance: Article, raw: bool, using: str, update_fields, **kwargs) -> None:
     if raw:  # fixtures carry their own counters; recount_counters settles them
         return
@@ -60,9 +68,9 @@ def count_article_save(sender, instance: Article, raw: bool, using: str, **kwarg
     if transition.old_slug:
         remember_old_slug(instance, transition.old_slug, using)
     if transition.publishes:
-        send_on_commit(article_published, instance, using)
+        announce(article_publishing, article_published, instance, using)
     elif transition.unpublishes:
-        send_on_commit(article_unpublished, instance, using)
+        announce(article_unpublishing, article_unpublished, instance, using)
 
 
 def remember_old_slug(article: Article, old_slug: str, using: str) -> None:
@@ -110,7 +118,7 @@ def count_article_delete(sender, instance: Article, using: str, **kwargs) -> Non
     apply_pending_delete_deltas(using)
     before = instance.__dict__.pop(_STORED_ATTR, None)
     if ArticleTransition(before, None).unpublishes:
-        send_on_commit(article_unpublished, instance, using)
+        announce(article_unpublishing, article_unpublished, instance, using)
 
 
 def count_view(sender, article: Article, **kwargs) -> None:

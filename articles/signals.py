@@ -8,7 +8,8 @@ is then None, the other fields are as they were stored).
 from django.dispatch import Signal
 
 # Sent once per transition of an article into ``published`` (creating it
-# published counts), after the transaction that made it commits.
+# published counts), after the transaction that made it commits. In-process and
+# best effort (cache purges): a crash right after COMMIT skips it.
 # Arguments: article (the Article instance).
 article_published = Signal()
 
@@ -17,6 +18,17 @@ article_published = Signal()
 # Arguments: article (the Article instance).
 article_unpublished = Signal()
 
-# Sent by the article page for each reader's view of a published article.
+# Sent inside the transaction that moves an article into ``published`` (or out
+# of it), once its counters have moved and before COMMIT. What must follow the
+# transition (email to followers) is recorded here, with
+# blogsite.effects.defer_effect, so that it commits with the transition or not
+# at all: a process killed right after COMMIT still delivers it. Nothing may
+# leave the process from a receiver; the transaction can still roll back.
+# Arguments: article (the Article instance), using (the database alias).
+article_publishing = Signal()
+article_unpublishing = Signal()
+
+# Sent by the article page for each reader's view of a published article, once
+# the page has rendered (a page that fails with a 500 was not read).
 # Arguments: article (the Article instance), request (the HttpRequest).
 article_viewed = Signal()

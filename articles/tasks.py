@@ -1,42 +1,33 @@
-"""Flushing buffered views from the task worker.
+"""The periodic work of articles: publishing what is due, moving buffered views into the rows.
 
-A task that re-enqueues itself is the periodic job: start the chain once, e.g.
-after a deploy, with ``flush_views_task.enqueue(repeat_every=60)``; each run
-flushes, then enqueues the next run ``repeat_every`` seconds later (the
-database backend honours ``run_after``; ``manage.py db_worker`` runs it). Two
-chains would only flush twice as often: flushes are safe to run at once. A
-backend that cannot defer (the immediate one) flushes once and logs that it
-does not repeat; ``manage.py flush_views --loop SECONDS`` is the alternative
-that needs no worker.
+Deferred by every worker's periodic deferrer, each once per period across all
+workers (procrastinate's unique periodic-defer row); the queueing lock keeps a
+slow round from piling up the next ones behind it. A round that fails is not
+retried: the next period is the retry.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict
-from datetime import timedelta
 
-from django.utils import timezone
-from django_tasks import task
+from django.conf import settings
+from procrastinate.contrib.django import app
 
+from blogsite.task_engine import every_seconds
+
+from .services import publish_due_articles
 from .view_counts import flush_views
 
-logger = logging.getLogger(__name__)
+
+@app.periodic(cron=every_seconds(settings.PUBLISH_DUE_EVERY_SECONDS))
+@app.task(queueing_lock="articles.publish_due")
+def publish_due(timestamp: int) -> list[str]:
+    """Publish the scheduled articles whose time has come; their effects are deferred with each publication."""
+    return [article.slug for article in publish_due_articles()]
 
 
-@task()
-def flush_views_task(repeat_every: float | None = None) -> dict[str, int]:
-    """Flush once; with ``repeat_every`` (seconds), schedule the next run even when this one failed."""
-    try:
-        return asdict(flush_views())
-    finally:
-        if repeat_every:
-            schedule_next_flush(repeat_every)
-
-
-def schedule_next_flush(repeat_every: float) -> None:
-    if not flush_views_task.get_backend().supports_defer:
-        logger.warning("The task backend cannot run a task later: buffered views are flushed only when asked.")
-        return
-    run_after = timezone.now() + timedelta(seconds=repeat_every)
-    flush_views_task.using(run_after=run_after).enqueue(repeat_every=repeat_every)
+@app.periodic(cron=every_seconds(settings.FLUSH_VIEWS_EVERY_SECONDS))
+@app.task(queueing_lock="articles.flush_views")
+def flush_buffered_views(timestamp: int) -> dict[str, int]:
+    """Views buffered in Redis into ``Article.view_count`` (nothing to do when views are counted in the rows)."""
+    return asdict(flush_views())

@@ -2,9 +2,9 @@
 
 Adding 1 to the article's row on every read makes the readers of a popular
 article queue on one row lock. With ``VIEW_BUFFER_URL`` set, a view is one
-``HINCRBY`` on a Redis hash instead, and ``flush_views()`` (``manage.py
-flush_views --loop``, or ``articles.tasks.flush_views_task``) adds what piled
-up to the rows, a few hundred articles per UPDATE. Without it, each view is
+``HINCRBY`` on a Redis hash instead, and ``flush_views()`` (the periodic
+task ``articles.tasks.flush_buffered_views``, or ``manage.py flush_views``)
+adds what piled up to the rows, a few hundred articles per UPDATE. Without it, each view is
 the single F() update it always was.
 
 The keys, under ``VIEW_BUFFER_PREFIX``:

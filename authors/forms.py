@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
-from django.db import transaction
+from django.db import DatabaseError
+
+from blogsite.effects import defer_effect
 
 from .tasks import send_password_reset_email
+
+logger = logging.getLogger(__name__)
 
 
 class SignUpForm(UserCreationForm):
@@ -36,9 +43,12 @@ class SignUpForm(UserCreationForm):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, with the email sent by a task after commit instead of inside the request."""
+    """Django's reset form, with the email sent by a task instead of inside the request."""
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs) -> None:
-        # robust: a broken queue is logged; the page still says what it always says,
-        # so nobody learns from an error whether an address has an account.
-        transaction.on_commit(lambda: send_password_reset_email.enqueue(context["user"].pk), robust=True)
+        try:
+            defer_effect(send_password_reset_email, user_id=context["user"].pk, request_id=uuid.uuid4().hex)
+        except DatabaseError:
+            # Logged; the page still says what it always says, so nobody learns
+            # from an error page whether an address has an account.
+            logger.exception("Could not queue the password reset email of user %s.", context["user"].pk)

@@ -79,7 +79,7 @@ def throwaway_database() -> Iterator[str]:
 def configure_environment(database_url: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "blogsite.settings"
     os.environ["DATABASE_URL"] = database_url
-    os.environ["TASKS_BACKEND"] = "dummy"  # email plays no part in reading
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"  # email plays no part in reading
     os.environ["DEBUG"] = "1"
     for name in ("REDIS_URL", "VIEW_BUFFER_URL"):  # local-memory cache; views counted in the row
         os.environ.pop(name, None)

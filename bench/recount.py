@@ -47,7 +47,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "blogsite.settings"
-os.environ["TASKS_BACKEND"] = "dummy"  # nothing here sends email; never run a task if something did
+os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"  # nothing here is meant to send email
 
 import django
 

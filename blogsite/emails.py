@@ -1,9 +1,11 @@
-"""Email built from a text and an HTML template, with links that work outside the site."""
+"""Email built from a text and an HTML template, with links that work outside the site, sent once per key."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.template.loader import render_to_string
 
 
@@ -22,3 +24,34 @@ def build_email(template: str, context: dict, *, to: str) -> EmailMultiAlternati
     message = EmailMultiAlternatives(subject, render_to_string(f"{template}.txt", context), to=[to])
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
+
+
+def send_once(message: EmailMessage, *, key: str, connection: BaseEmailBackend | None = None) -> bool:
+    """Send a one-recipient ``message`` unless it went out under ``key`` already; whether it was sent now.
+
+    The delivery row is inserted, the message handed to the mail server, and
+    the row committed, in that order. A retry after a failed send finds no row
+    (it was rolled back) and sends; a retry after a commit finds it and skips.
+    Two workers sending the same key at once: the second INSERT waits on the
+    first one's uncommitted row, then finds it. What is left is the window
+    between the server's acceptance and our COMMIT: a process killed exactly
+    there sends that one message again on retry.
+    """
+    from .models import EmailDelivery
+
+    (recipient,) = message.to
+    with transaction.atomic():
+        _, created = EmailDelivery.objects.get_or_create(key=key, recipient=recipient)
+        if not created:
+            return False
+        if connection is not None:
+            message.connection = connection
+        message.send()
+    return True
+
+
+def already_sent(key: str, recipients: list[str]) -> set[str]:
+    """The recipients who have the email of ``key``, in one query (no mail connection for a batch all sent)."""
+    from .models import EmailDelivery
+
+    return set(EmailDelivery.objects.filter(key=key, recipient__in=recipients).values_list("recipient", flat=True))

@@ -37,10 +37,41 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+# HTTPS is the operator's: TLS ends in front of gunicorn, or nowhere. HTTPS=1
+# (the site is served over https://) makes the cookies secure-only, redirects
+# http:// to https:// and sends HSTS; each can also be set on its own. Off by
+# default: `make serve` is plain http://127.0.0.1, where a secure-only cookie
+# never comes back (nobody could log in) and a redirect or HSTS would send
+# browsers to a TLS server that does not exist.
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+# Browsers remember HSTS and refuse http:// for that long, whatever breaks: an
+# hour while HTTPS is new, as Django's docs advise; a year (31536000) once it holds.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "3600" if HTTPS else "0"))
+# Subdomains and the browsers' preload list are commitments about the whole
+# domain: the operator opts in (check --deploy says so until then).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Behind a proxy that terminates TLS every request arrives as http:// (and the
+# redirect would loop): the header the proxy sets, as a META key such as
+# HTTP_X_FORWARDED_PROTO, tells https:// apart. Only where the proxy always sets
+# or strips it: a client could otherwise forge it.
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (os.environ["SECURE_PROXY_SSL_HEADER"], "https")
+if not HTTPS:
+    # Over plain HTTP these checks ask for what the site must not do: HSTS, the
+    # redirect to https://, secure-only session and CSRF cookies. With HTTPS=1
+    # the settings are on and the checks run.
+    SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
+
 # Absolute links in emails need the site's public address.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # First: its runserver (the periodic jobs of a site with no task worker) wins.
+    "blogsite",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -50,8 +81,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
-    "django_tasks",
-    "django_tasks_db",
     "crispy_forms",
     "crispy_bootstrap5",
     "authors",
@@ -99,8 +128,12 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # A kept connection that the server closed meanwhile (a restart, an idle
+        # timeout) is replaced at the next request instead of failing it.
+        conn_health_checks=True,
     )
 }
+_ON_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a competing writer instead of failing at once with "database is locked".
     # Every write here reads its row first (the receivers' locked read) and
@@ -118,19 +151,54 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Article views are counted in Redis and flushed into the rows by
-# `manage.py flush_views --loop`; empty: one UPDATE per view in the request.
+# the periodic task articles.tasks.flush_buffered_views; empty: one UPDATE per view in the request.
 VIEW_BUFFER_URL = os.environ.get("VIEW_BUFFER_URL", REDIS_URL)
 VIEW_BUFFER_PREFIX = os.environ.get("VIEW_BUFFER_PREFIX", "blogsite:views")
 
-# Email leaves the request through the Tasks API: the immediate backend runs the
-# task right after commit (so the console shows the mail at once); a site with
-# several processes sets TASKS_BACKEND=database and runs `manage.py db_worker`.
-_TASK_BACKENDS = {
-    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-    "database": "django_tasks_db.DatabaseBackend",
-    "dummy": "django_tasks.backends.dummy.DummyBackend",
+# What a write causes (email) and the periodic work (publishing due articles,
+# flushing views, recovering the jobs of dead workers) run as procrastinate
+# tasks on PostgreSQL: a job is deferred through Django's own connection, so it
+# commits with the write or not at all (blogsite/effects.py). SQLite has no
+# queue: the same task functions run in the process right after the commit, and
+# `runserver` runs the periodic ones in a thread (TASK_QUEUE=in-process).
+TASK_QUEUE = os.environ.get("TASK_QUEUE", "procrastinate" if _ON_POSTGRES else "in-process")
+if TASK_QUEUE not in {"procrastinate", "in-process"}:
+    raise ImproperlyConfigured("TASK_QUEUE is 'procrastinate' (PostgreSQL only) or 'in-process'.")
+if TASK_QUEUE == "procrastinate":
+    if not _ON_POSTGRES:
+        raise ImproperlyConfigured("TASK_QUEUE=procrastinate needs PostgreSQL (DATABASE_URL=postgres://...).")
+    INSTALLED_APPS.append("procrastinate.contrib.django")
+    PROCRASTINATE_ON_APP_READY = "blogsite.task_engine.on_app_ready"
+
+
+def env_seconds(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+# A worker writes a heartbeat every TASK_HEARTBEAT_SECONDS; one silent for
+# TASK_STALLED_AFTER_SECONDS is dead, and the recovery sweep (every
+# TASK_RECOVERY_EVERY_SECONDS) puts its jobs back in the queue: a job whose
+# worker was killed runs again within STALLED_AFTER + RECOVERY_EVERY (30 s).
+TASK_HEARTBEAT_SECONDS = env_seconds("TASK_HEARTBEAT_SECONDS", 5)
+TASK_STALLED_AFTER_SECONDS = env_seconds("TASK_STALLED_AFTER_SECONDS", 20)
+TASK_RECOVERY_EVERY_SECONDS = int(env_seconds("TASK_RECOVERY_EVERY_SECONDS", 10))
+# Transient failures (SMTP refused, a timeout, a lost database connection) are
+# retried after FIRST, 2×FIRST, 4×FIRST… seconds, never more than MAX apart,
+# TASK_RETRY_ATTEMPTS times (about 2 hours by default); then the job is failed
+# and shown to staff in the admin, where it can be retried.
+TASK_RETRY_FIRST_SECONDS = int(env_seconds("TASK_RETRY_FIRST_SECONDS", 5))
+TASK_RETRY_MAX_SECONDS = int(env_seconds("TASK_RETRY_MAX_SECONDS", 600))
+TASK_RETRY_ATTEMPTS = int(env_seconds("TASK_RETRY_ATTEMPTS", 18))
+# Periodic work, each run exactly once per period however many workers run.
+PUBLISH_DUE_EVERY_SECONDS = int(env_seconds("PUBLISH_DUE_EVERY_SECONDS", 10))
+FLUSH_VIEWS_EVERY_SECONDS = int(env_seconds("FLUSH_VIEWS_EVERY_SECONDS", 5))
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "concurrency": int(os.environ.get("TASK_WORKER_CONCURRENCY", "2")),
+    "update_heartbeat_interval": TASK_HEARTBEAT_SECONDS,
+    "stalled_worker_timeout": TASK_STALLED_AFTER_SECONDS,
+    # A stopping worker finishes its jobs for this long, then gives them back.
+    "shutdown_graceful_timeout": env_seconds("TASK_SHUTDOWN_GRACE_SECONDS", 20),
 }
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "immediate")]}}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "blogsite <noreply@blogsite.local>")
@@ -186,15 +254,26 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"routine_tasks": {"()": "blogsite.task_engine.RoutineTaskLogFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "task_console": {"class": "logging.StreamHandler", "filters": ["routine_tasks"]},
+    },
     "loggers": {
         **{
             app: {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")}
             for app in ("blogsite", "articles", "authors", "comments")
         },
-        # Failed email tasks, failing signal receivers and after-commit callbacks
-        # are logged by these, whatever DEBUG says.
-        "django_tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Every 500, with its traceback and the request's path. Django's own
+        # configuration gives it only to mail_admins when DEBUG is off (its
+        # console handler speaks only while DEBUG is on), so a production error
+        # would leave no trace; not propagated, so DEBUG on prints it once.
+        # 4xx are warnings: the access log has them.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # The worker logs each job's outcome with its id, a failure or a retry
+        # with its traceback (the routine lines of periodic work are filtered out).
+        "procrastinate": {"handlers": ["task_console"], "level": "INFO", "propagate": False},
+        # Failing signal receivers and after-commit callbacks, whatever DEBUG says.
         "django.dispatch": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.db.backends.base": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },

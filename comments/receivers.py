@@ -1,17 +1,16 @@
 """Receivers that keep each article's approved-comment count exact, and
-tell the article's author about new comments once they are committed."""
+record, with each new comment, the email that tells the article's author."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from articles.models import Article
 from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, atomic_block_cache, pending_delete_deltas
+from blogsite.effects import defer_effect
 from blogsite.stored_state import StoredState
 
 from .models import Comment
@@ -49,9 +48,8 @@ def count_comment_save(sender, instance: Comment, created: bool, raw: bool, usin
     add_comment_deltas(deltas, before, after)
     deltas.apply(using)
     if created and instance.status != Comment.Status.REJECTED:
-        # robust: a broken task queue is logged, it never turns a saved
-        # comment into an error page.
-        transaction.on_commit(partial(notify_author_of_comment.enqueue, instance.pk), using=using, robust=True)
+        # In the comment's transaction: the email's job commits with the comment.
+        defer_effect(notify_author_of_comment, using=using, comment_id=instance.pk)
 
 
 def deleted_with_its_article(origin: object) -> bool:

@@ -1,22 +1,23 @@
-"""Email about comments. Tasks take ids: they may run in another process later."""
+"""Email about comments, sent once per comment however often the job is retried."""
 
 from django.urls import reverse
-from django_tasks import task
+from procrastinate.contrib.django import app
 
-from blogsite.emails import absolute_url, build_email
+from blogsite.emails import absolute_url, build_email, send_once
+from blogsite.task_engine import RETRY_TRANSIENT_ERRORS
 
 from .models import Comment
 
 
-@task()
-def notify_author_of_comment(comment_id: int) -> None:
+@app.task(retry=RETRY_TRANSIENT_ERRORS)
+def notify_author_of_comment(comment_id: int) -> bool:
     """Tell the article's author about a new comment, with a link to moderate it if pending."""
     comment = Comment.objects.select_related("article__author__user").filter(pk=comment_id).first()
     if comment is None:  # deleted before the task ran
-        return
+        return False
     author_user = comment.article.author.user
     if not author_user.email or comment.user_id == author_user.pk:
-        return
+        return False
     context = {
         "comment": comment,
         "article": comment.article,
@@ -28,4 +29,5 @@ def notify_author_of_comment(comment_id: int) -> None:
             else None
         ),
     }
-    build_email("comments/email/new_comment", context, to=author_user.email).send()
+    message = build_email("comments/email/new_comment", context, to=author_user.email)
+    return send_once(message, key=f"comment:{comment_id}")

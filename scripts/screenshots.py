@@ -115,7 +115,7 @@ def free_port() -> int:
 def site_environment(tmp_dir: Path, port: int) -> dict[str, str]:
     env = {**os.environ}
     # Never the developer's database, uploads or shared cache: pages cached for another database would show.
-    for name in ("REDIS_URL", "TASKS_BACKEND", "EMAIL_BACKEND"):
+    for name in ("REDIS_URL", "TASK_QUEUE", "EMAIL_BACKEND"):
         env.pop(name, None)
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_dir / 'db.sqlite3'}",

@@ -68,7 +68,7 @@ RACE_TITLE = "Everybody writes this title"
 # so a stale copy of one can always be saved again.
 DISPOSABLE = "disposable:"
 
-LOGGERS_THAT_SWALLOW_ERRORS = ("django.dispatch", "django.db.backends.base", "django_tasks")
+LOGGERS_THAT_SWALLOW_ERRORS = ("django.dispatch", "django.db.backends.base", "blogsite.effects")
 # Passwords are irrelevant here; hashing them would only slow the set-up.
 NO_PASSWORD = "!"
 

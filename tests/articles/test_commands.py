@@ -6,15 +6,19 @@ import time
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import OperationalError, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from procrastinate.contrib.django import app
 
 from articles.models import Article, Category
 from articles.signals import article_published
+from articles.tasks import publish_due
 from authors.models import Author
+from authors.tasks import notify_followers_of_publication
 from comments.models import Comment
 from tests.conftest import assert_counters_exact
+from tests.effects import run_deferred_jobs
 from tests.factories import ArticleFactory, CategoryFactory, CommentFactory, make_author
 
 pytestmark = pytest.mark.django_db
@@ -132,64 +136,28 @@ def test_publish_due_notifies_followers(author, reader, mailoutbox, django_captu
     ArticleFactory(author=author, status="scheduled", published_at=timezone.now() - datetime.timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=True):
         run("publish_due")
+    run_deferred_jobs(notify_followers_of_publication)
     assert [m.to for m in mailoutbox] == [[reader.email]]
 
 
-@pytest.mark.django_db(transaction=True)  # each round runs in its own transactions, as the scheduler's do
-def test_publish_due_loop_publishes_what_falls_due_between_rounds(author, monkeypatch):
-    past = timezone.now() - datetime.timedelta(seconds=1)
-    first = ArticleFactory(author=author, status="scheduled", published_at=past)
-    later = ArticleFactory(author=author, status="scheduled", published_at=timezone.now() + datetime.timedelta(days=1))
-    sleeps = []
+def test_the_periodic_publish_task_publishes_what_falls_due(
+    author, reader, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    from authors.services import follow_author
 
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        if len(sleeps) == 1:
-            # Its time comes while the scheduler sleeps.
-            Article.objects.filter(pk=later.pk).update(published_at=past)
-        else:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(time, "sleep", sleep)
-    out = io.StringIO()
-    call_command("publish_due", "--loop", "0.5", stdout=out)
-
-    assert f"Published {first.slug}" in out.getvalue() and f"Published {later.slug}" in out.getvalue()
-    assert out.getvalue().rstrip().endswith("Stopped.") and sleeps == [0.5, 0.5]
-    assert set(Article.objects.values_list("status", flat=True)) == {"published"}
-    assert Author.objects.get(pk=author.pk).article_count == 2
-    assert_counters_exact()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_publish_due_loop_logs_a_failing_round_and_goes_on(author, monkeypatch, caplog):
+    follow_author(user=reader, author=author)
     due = ArticleFactory(author=author, status="scheduled", published_at=timezone.now() - datetime.timedelta(seconds=1))
-    from articles.management.commands import publish_due
+    ArticleFactory(author=author, status="scheduled", published_at=timezone.now() + datetime.timedelta(days=1))
 
-    calls = []
-    real = publish_due.publish_due_articles
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_due(timestamp=int(time.time())) == [due.slug]
+    run_deferred_jobs(notify_followers_of_publication)
 
-    def flaky() -> list[Article]:
-        calls.append(1)
-        if len(calls) == 1:
-            raise OperationalError("the database went away")
-        return real()
-
-    def sleep(seconds: float) -> None:
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(publish_due, "publish_due_articles", flaky)
-    monkeypatch.setattr(time, "sleep", sleep)
-    call_command("publish_due", "--loop", "1", stdout=io.StringIO())
-
-    assert "retrying at the next round" in caplog.text and "the database went away" in caplog.text
-    assert Article.objects.get(pk=due.pk).status == "published"
-
-
-def test_publish_due_refuses_a_loop_of_no_time():
-    with pytest.raises(CommandError, match="greater than 0"):
-        call_command("publish_due", "--loop", "0")
+    assert Author.objects.get(pk=author.pk).article_count == 1
+    assert [m.to for m in mailoutbox] == [[reader.email]]
+    (periodic,) = [p for p in app.periodic_registry.periodic_tasks.values() if p.task is publish_due]
+    assert periodic.cron == f"* * * * * */{settings.PUBLISH_DUE_EVERY_SECONDS}"
+    assert_counters_exact()
 
 
 def test_moderation_through_the_admin_actions_keeps_counts(admin_client):

@@ -15,8 +15,10 @@ from articles.forms import STALE_MESSAGE, article_version
 from articles.models import Article
 from articles.services import publish_article
 from authors.services import follow_author
+from authors.tasks import notify_followers_of_publication
 from comments.services import add_comment
 from tests.conftest import assert_counters_exact
+from tests.effects import run_deferred_jobs
 from tests.factories import ArticleFactory, CategoryFactory, UserFactory, make_author
 from tests.test_images import image_bytes, png_header
 
@@ -159,6 +161,7 @@ def test_publishing_counts_and_notifies_followers_after_commit(
     category = CategoryFactory()
     with django_capture_on_commit_callbacks(execute=True):
         response = author_client.post(WRITE_URL, form_data(status=PUBLISHED, category=category.pk))
+    run_deferred_jobs(notify_followers_of_publication)
     assert messages_of(response) == ["Article published."]
     article = Article.objects.get()
     assert article.published_at is not None  # set by the receiver

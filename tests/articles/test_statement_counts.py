@@ -1,7 +1,9 @@
 """How many SQL statements each counted write costs, stated and held.
 
 The test transaction wraps every write, so the figures are the statements of
-the write itself: no BEGIN/COMMIT, and no email (it is enqueued after commit).
+the write itself: no BEGIN/COMMIT. An email the write causes costs one
+statement in the transaction on PostgreSQL (the deferred job), none on SQLite
+(it runs after the commit, in the process).
 `bench/writes.py` prints the same figures next to a naive strategy's.
 """
 
@@ -12,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from articles.models import Article
 from articles.services import publish_article
 from articles.signals import article_viewed
+from blogsite.effects import queue_is_durable
 from comments.services import add_comment
 from tests.factories import ArticleFactory, CategoryFactory
 
@@ -25,6 +28,8 @@ def statement_kinds(queries) -> list[str]:
         kind = sql.split(None, 1)[0]
         if kind == "SELECT" and " FOR UPDATE" in sql:
             kind = "SELECT FOR UPDATE"
+        elif "PROCRASTINATE_DEFER_JOBS" in sql:
+            kind = "DEFER JOB"
         kinds.append(kind)
     return kinds
 
@@ -34,14 +39,20 @@ def locked_select() -> str:
     return "SELECT FOR UPDATE" if connection.features.has_select_for_update else "SELECT"
 
 
+def deferred_job() -> list[str]:
+    """The statement that records an email with the write: a procrastinate job, on PostgreSQL."""
+    return ["DEFER JOB"] if queue_is_durable() else []
+
+
 def test_publishing_costs_a_locked_read_the_update_and_one_update_per_counter(author):
     article = ArticleFactory(author=author)
     draft = Article.objects.get(pk=article.pk)
     with CaptureQueriesContext(connection) as queries:
         publish_article(draft)
     # The stored row under lock, the article itself, then author and category
-    # counts (in a fixed order, so two processes never deadlock on them).
-    assert statement_kinds(queries) == [locked_select(), "UPDATE", "UPDATE", "UPDATE"]
+    # counts (in a fixed order, so two processes never deadlock on them), and
+    # the followers' email job.
+    assert statement_kinds(queries) == [locked_select(), "UPDATE", "UPDATE", "UPDATE", *deferred_job()]
     author.refresh_from_db()
     assert author.article_count == 1
 
@@ -52,7 +63,7 @@ def test_creating_a_published_article_costs_one_slug_read_the_insert_and_two_cou
         Article.objects.create(title="Fresh news", body="b", author=author, category=category, status="published")
     # A new row has no stored state to lock: its one SELECT is for the slug.
     # The savepoint lets a create that lost a slug race retry with another.
-    assert statement_kinds(queries) == ["SELECT", "SAVEPOINT", "INSERT", "UPDATE", "UPDATE", "RELEASE"]
+    assert statement_kinds(queries) == ["SELECT", "SAVEPOINT", "INSERT", "UPDATE", "UPDATE", *deferred_job(), "RELEASE"]
 
 
 def test_editing_a_published_article_without_a_transition_touches_no_counter(author):
@@ -75,7 +86,7 @@ def test_an_approved_comment_costs_the_insert_and_one_counter_update(author, rea
     article = ArticleFactory(author=author, status="published")
     with CaptureQueriesContext(connection) as queries:
         add_comment(article=article, body="Well said.", user=reader)
-    assert statement_kinds(queries) == ["INSERT", "UPDATE"]
+    assert statement_kinds(queries) == ["INSERT", "UPDATE", *deferred_job()]
 
 
 def test_a_view_costs_one_update():

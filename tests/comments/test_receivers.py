@@ -6,9 +6,12 @@ from django.db.models.deletion import Collector
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
+from blogsite.effects import queue_is_durable
 from comments.models import Comment
 from comments.services import add_comment, approve_comment, reject_comment
+from comments.tasks import notify_author_of_comment
 from tests.conftest import assert_counters_exact
+from tests.effects import queued_jobs, run_deferred_jobs
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +98,7 @@ def test_the_author_is_emailed_with_a_moderation_link_for_a_pending_comment(
     article = ArticleFactory(author=author, title="On writing", status=Article.Status.PUBLISHED)
     with django_capture_on_commit_callbacks(execute=True):
         comment = add_comment(article=article, name="Guest", email="guest@example.com", body="Lovely <b>text</b>")
+    run_deferred_jobs(notify_author_of_comment)
     [mail] = mailoutbox
     assert mail.to == [author.user.email]
     assert "On writing" in mail.subject
@@ -107,6 +111,7 @@ def test_an_approved_comment_email_links_to_the_comment(author, reader, mailoutb
     article = ArticleFactory(author=author, status=Article.Status.PUBLISHED)
     with django_capture_on_commit_callbacks(execute=True):
         comment = add_comment(article=article, user=reader, body="Hi")
+    run_deferred_jobs(notify_author_of_comment)
     [mail] = mailoutbox
     assert f"#comment-{comment.pk}" in mail.body
     assert "/admin/" not in mail.body
@@ -116,6 +121,7 @@ def test_no_email_for_a_comment_on_ones_own_article(author, mailoutbox, django_c
     article = ArticleFactory(author=author, status=Article.Status.PUBLISHED)
     with django_capture_on_commit_callbacks(execute=True):
         add_comment(article=article, user=author.user, body="Thanks all")
+    run_deferred_jobs(notify_author_of_comment)
     assert mailoutbox == []
 
 
@@ -124,7 +130,7 @@ def test_no_email_when_the_comment_is_rolled_back(author, mailoutbox, django_cap
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
         add_comment(article=article, name="Guest", email="g@example.com", body="Hi")
         raise RuntimeError
-    assert mailoutbox == []
+    assert queued_jobs(notify_author_of_comment) == [] and mailoutbox == []
 
 
 def test_a_failing_email_backend_keeps_the_comment_and_is_logged(
@@ -134,8 +140,11 @@ def test_a_failing_email_backend_keeps_the_comment_and_is_logged(
     article = ArticleFactory(author=author)
     with django_capture_on_commit_callbacks(execute=True):
         comment = add_comment(article=article, name="Guest", email="g@example.com", body="Hi")
+    run_deferred_jobs(notify_author_of_comment)
     assert Comment.objects.filter(pk=comment.pk).exists()
     assert "SMTP server refused" in caplog.text
+    if queue_is_durable():  # the email waits in the queue for the mail server to come back
+        assert queued_jobs(notify_author_of_comment) == ["comments.tasks.notify_author_of_comment"]
 
 
 def test_deleting_an_article_does_not_lock_or_count_its_comments_one_by_one(django_assert_max_num_queries):
