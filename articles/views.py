@@ -82,9 +82,17 @@ class ArticleDetailView(DetailView):
             return HttpResponsePermanentRedirect(redirect.article.get_absolute_url())
         if not self.object.is_published and not can_preview(request.user, self.object):
             raise Http404("No article found matching the query")
+        response = self.render_to_response(self.get_context_data(object=self.object))
         if self.counts_as_a_read(request):
-            article_viewed.send(sender=Article, article=self.object, request=request)
-        return self.render_to_response(self.get_context_data(object=self.object))
+            # Counted once the page has rendered, not before: a template that
+            # fails while rendering is a 500, and a 500 is not a read. The
+            # response stays lazy, so the handler renders it as always.
+            response.add_post_render_callback(self.count_read)
+        return response
+
+    def count_read(self, response: HttpResponse) -> None:
+        # Returns None: a post-render callback's return value replaces the response.
+        article_viewed.send(sender=Article, article=self.object, request=self.request)
 
     def counts_as_a_read(self, request) -> bool:
         # Readers are counted; the author checking their own page and the

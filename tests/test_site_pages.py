@@ -1,9 +1,12 @@
 """robots.txt, the error pages (400, 403, CSRF failure, 404, 500) and the layout's account menu."""
 
+import io
+import logging
+
 import pytest
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.template import loader
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from django.urls import path, reverse
 from django.views import csrf
 from django.views.defaults import bad_request
@@ -89,6 +92,33 @@ def test_an_unhandled_error_renders_the_standalone_500_page(client, settings):
     page = response.content.decode()
     assert "Something went wrong on our side" in page
     assert '<a href="/">' in page
+
+
+@pytest.mark.urls(__name__)
+@override_settings(DEBUG=False)
+def test_a_500_is_logged_as_an_error_with_its_traceback_and_path(client, caplog):
+    client.raise_request_exception = False
+    assert client.get("/test-broken/").status_code == 500
+
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.levelno == logging.ERROR
+    assert record.getMessage() == "Internal Server Error: /test-broken/"
+    assert record.exc_info[0] is RuntimeError and str(record.exc_info[1]) == "a bug"
+
+
+@override_settings(DEBUG=False)
+def test_the_500_log_goes_to_the_console_handler_with_its_traceback(client, monkeypatch):
+    # Django's default handlers are filtered on DEBUG: this one is not. (The
+    # others on the logger are pytest's, subclasses of StreamHandler.)
+    (console,) = [h for h in logging.getLogger("django.request").handlers if type(h) is logging.StreamHandler]
+    assert not console.filters
+    monkeypatch.setattr(console, "stream", io.StringIO())
+    client.raise_request_exception = False
+    with override_settings(ROOT_URLCONF=__name__):
+        client.get("/test-broken/")
+    output = console.stream.getvalue()
+    assert output.startswith("Internal Server Error: /test-broken/\nTraceback (most recent call last):")
+    assert output.rstrip().endswith("RuntimeError: a bug")
 
 
 def test_the_500_handler_needs_no_database_and_no_context(django_assert_num_queries):

@@ -23,6 +23,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from markdown_it import MarkdownIt
 
 from articles import view_counts
 from articles.models import Article, ViewFlush
@@ -193,7 +194,9 @@ def test_pages_show_stored_plus_buffered_views(buffer, client):
     client.force_login(author_user)
     dashboard = client.get(reverse("dashboard")).content.decode()
 
-    assert "1,235 views" in detail
+    # The page shows the views before its own, as without a buffer: its own is
+    # counted only once it has rendered. The pages after it show that one too.
+    assert "1,234 views" in detail
     for html in listings:
         assert "1,235 views" in html
     assert ">1,235<" in dashboard and ">1<" in dashboard
@@ -220,6 +223,48 @@ def test_buffering_adds_no_query_to_any_page(buffer, settings, client):
     buffered = query_counts()
     settings.VIEW_BUFFER_URL = ""
     assert query_counts() == buffered
+
+
+# --- Only pages that were served count --------------------------------------------------
+
+
+@pytest.fixture(params=["no_buffer", "buffer"])
+def counting(request) -> None:
+    """Runs a test once counting views in the row, once buffering them in Redis."""
+    request.getfixturevalue(request.param)
+
+
+def counted_views(article: Article) -> int:
+    return stored_views(article)[0] + pending_views([article.pk]).get(article.pk, 0)
+
+
+def break_the_markdown_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Called by the template's |markdown filter, so the page fails while it
+    # renders, after the view itself has returned.
+    def render(self: MarkdownIt, text: str, env: Any = None) -> str:
+        raise RuntimeError("the Markdown renderer broke")
+
+    monkeypatch.setattr(MarkdownIt, "render", render)
+
+
+@pytest.mark.django_db
+def test_a_page_that_fails_while_rendering_counts_no_view(counting, client, monkeypatch):
+    article = published()
+    break_the_markdown_renderer(monkeypatch)
+    client.raise_request_exception = False
+
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 500
+    assert str(response.exc_info[1]) == "the Markdown renderer broke"
+    assert counted_views(article) == 0
+
+
+@pytest.mark.django_db
+def test_a_page_that_was_served_counts_exactly_one_view(counting, client):
+    article = published()
+    assert client.get(article.get_absolute_url()).status_code == 200
+    assert counted_views(article) == 1
 
 
 # --- Flushing ---------------------------------------------------------------------------
