@@ -1,6 +1,6 @@
 # Django models can be imported only after django.setup(), which must come after the environment is set.
 # ruff: noqa: E402
-"""SQL statements per write operation: blogsite's receivers against a naive strategy.
+"""SQL statements per write operation: blogsite's receivers against a naive strategy, and what a durable email costs.
 
 Run from the repository root (``make bench`` does exactly this)::
 
@@ -11,10 +11,15 @@ a child process (this script again, with ``--measure-into``) whose
 ``DATABASE_URL`` names a fresh database: a temporary SQLite file, then a
 throwaway PostgreSQL database created and dropped here. Each child migrates
 its database, measures both strategies and writes JSON; the parent prints the
-tables and rewrites its own section of ``docs/benchmarks.md``.
+tables and rewrites its own section of ``docs/benchmarks.md``. On PostgreSQL,
+where the email of a publish or a comment is a procrastinate job, the child
+also measures that write three ways in the same run: with no email, with the
+job deferred after COMMIT (the shape before procrastinate) and with it
+deferred in the transaction (blogsite).
 
 Figures, never assertions: nothing here fails because a number moved. It fails
-only when an operation itself goes wrong (a wrong slug, a drifted counter).
+only when an operation itself goes wrong (a wrong slug, a drifted counter, an
+email job missing or doubled).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import logging
 import os
 import platform
 import statistics
@@ -29,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,9 +45,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "blogsite.settings"
-# Email is enqueued to the dummy backend by both strategies: the task is kept in
-# memory and never run, so no email statement is counted for either.
-os.environ["TASKS_BACKEND"] = "dummy"
+# Each database with the task queue it is deployed with: procrastinate on
+# PostgreSQL (a job row, which no worker runs here), none on SQLite (the task
+# runs in this process after COMMIT). Its email goes to memory, not the console.
+os.environ.pop("TASK_QUEUE", None)
+os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 
 import django
 
@@ -51,7 +59,7 @@ import psycopg
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management import call_command
-from django.db import connection, models, reset_queries
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, reset_queries, transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
 from django.dispatch.dispatcher import _make_id
@@ -60,6 +68,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 import articles.receivers
+import authors.receivers
 import comments.receivers
 from articles.models import Article, Category
 from articles.recount import find_drift
@@ -74,10 +83,12 @@ from bench.common import (
     command_line,
     markdown_table,
     measure_in_subprocess,
+    reflowed,
     section_markers,
     throwaway_postgres_database,
     write_section,
 )
+from blogsite.effects import defer_effect, effects_discarded, queue_is_durable
 from comments.models import Comment
 from comments.services import add_comment
 from comments.tasks import notify_author_of_comment
@@ -151,7 +162,8 @@ class Naive:
     Its model has no custom ``save()``: Django's own ``Model.save`` writes the
     row, bypassing blogsite's overrides (slug retry, counter-column guard,
     ``transaction.atomic``), and the project's receivers are disconnected while
-    it runs. No transaction anywhere: every statement commits on its own.
+    it runs. No transaction anywhere: every statement commits on its own, the
+    email's included.
     """
 
     name = "naive"
@@ -179,8 +191,7 @@ class Naive:
         models.Model.save(article)
         naive_count_articles(before, article)
         if article.is_published and not (before and before.is_published):
-            # Inside the save rather than after commit, as tutorials do.
-            notify_followers_of_publication.enqueue(article.pk)
+            naive_email(notify_followers_of_publication, article_id=article.pk)
 
     def delete(self, article: Article) -> None:
         # The naive post_delete receivers connected by active() do the counting.
@@ -197,13 +208,26 @@ class Naive:
         )
         models.Model.save(comment)
         naive_add_to_counter(Article, article.pk, "comment_count", +1)
-        notify_author_of_comment.enqueue(comment.pk)
+        naive_email(notify_author_of_comment, comment_id=comment.pk)
         return comment
 
     def view(self, article: Article) -> None:
         # The tutorial's ``article.views += 1; article.save()`` in the view.
         article.view_count += 1
         self.save(article)
+
+
+def naive_email(task: Any, **kwargs: Any) -> None:
+    """The tutorial's email, sent from inside the save as its ``send_mail`` is.
+
+    Where there is a queue (PostgreSQL) the job is deferred there and then,
+    in a transaction of its own; where there is none (SQLite) the task itself
+    runs, in the save, as blogsite's does after COMMIT.
+    """
+    if queue_is_durable():
+        task.defer(**kwargs)
+    else:
+        task(**kwargs)
 
 
 def naive_unique_slug(title: str) -> str:
@@ -456,6 +480,58 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("comment (signed-in reader)", prepare_comment),
     Operation("view", prepare_view),
 )
+# The writes that cause an email, measured again for each way of recording it.
+EMAIL_OPERATIONS = tuple(op for op in OPERATIONS if op.prepare in {prepare_publish, prepare_comment})
+
+
+# --------------------------------------------------------------------------
+# Three ways to record the email of a write (PostgreSQL)
+# --------------------------------------------------------------------------
+
+
+def defer_after_commit(task: Any, *, using: str | None = None, **kwargs: Any) -> None:
+    """The shape before procrastinate: the job enqueued from process memory once COMMIT is done.
+
+    Its INSERT runs alone, in autocommit, after the write committed: a process
+    that dies between the two has committed the write and lost its email.
+    """
+    transaction.on_commit(lambda: task.defer(**kwargs), using=using)
+
+
+# The receivers that record an email, each calling defer_effect by the name it imported.
+RECEIVER_MODULES_THAT_DEFER = (authors.receivers, comments.receivers)
+
+
+@contextmanager
+def emails_deferred_after_commit() -> Iterator[None]:
+    """Blogsite's receivers, unchanged but for the one call that records the email; always put back."""
+    for module in RECEIVER_MODULES_THAT_DEFER:
+        if module.defer_effect is not defer_effect:
+            raise RuntimeError(f"{module.__name__} no longer records email with defer_effect")
+    try:
+        for module in RECEIVER_MODULES_THAT_DEFER:
+            module.defer_effect = defer_after_commit
+        yield
+    finally:
+        for module in RECEIVER_MODULES_THAT_DEFER:
+            module.defer_effect = defer_effect
+
+
+@dataclass(frozen=True)
+class EmailRecording:
+    key: str
+    label: str
+    active: Callable[[], AbstractContextManager[None]]
+    jobs_per_write: int
+
+
+EMAIL_RECORDINGS: tuple[EmailRecording, ...] = (
+    EmailRecording("none", "none (`effects_discarded()`)", effects_discarded, 0),
+    EmailRecording("after_commit", "job deferred after COMMIT (previous shape)", emails_deferred_after_commit, 1),
+    EmailRecording("in_transaction", "job deferred in the transaction (blogsite)", nullcontext, 1),
+)
+# What the differences are taken against: the shape blogsite had until now.
+BASELINE_RECORDING = "after_commit"
 
 
 # --------------------------------------------------------------------------
@@ -466,18 +542,46 @@ OPERATIONS: tuple[Operation, ...] = (
 @dataclass(frozen=True)
 class Sample:
     statements: list[str]
+    # Indexes into statements of those sent by on_commit callbacks, once COMMIT was done.
+    after_commit: list[int]
     seconds: float
+
+
+@contextmanager
+def commit_hooks_marked(marked: set[int]) -> Iterator[None]:
+    """Add to ``marked`` the query-log positions of the statements sent by on_commit callbacks.
+
+    Django runs them in ``run_and_clear_commit_hooks`` once the outermost
+    atomic block has committed; an instance attribute shadows the method.
+    """
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    run_hooks = wrapper.run_and_clear_commit_hooks
+
+    def run_hooks_marked() -> None:
+        start = len(wrapper.queries_log)
+        try:
+            run_hooks()
+        finally:
+            marked.update(range(start, len(wrapper.queries_log)))
+
+    wrapper.run_and_clear_commit_hooks = run_hooks_marked
+    try:
+        yield
+    finally:
+        del wrapper.run_and_clear_commit_hooks
 
 
 def run_captured(action: Action) -> Sample:
     # With DEBUG on, the query log is a bounded deque: once full, its length no
     # longer grows and CaptureQueriesContext would see nothing. Empty it first.
     reset_queries()
-    with CaptureQueriesContext(connection) as captured:
+    marked: set[int] = set()
+    with CaptureQueriesContext(connection) as captured, commit_hooks_marked(marked):
         started = time.perf_counter()
         action()
         seconds = time.perf_counter() - started
-    return Sample([query["sql"] for query in captured.captured_queries], seconds)
+    after_commit = sorted(position - captured.initial_queries for position in marked)
+    return Sample([query["sql"] for query in captured.captured_queries], after_commit, seconds)
 
 
 TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "ROLLBACK TO SAVEPOINT"}
@@ -492,9 +596,18 @@ def summarise(samples: list[Sample]) -> dict[str, Any]:
     return {
         "counts": [len(sample.statements) for sample in samples],
         "data_counts": [len(data_statements(sample.statements)) for sample in samples],
+        "after_commit_counts": [len(sample.after_commit) for sample in samples],
         "milliseconds": [sample.seconds * 1000 for sample in samples],
         "sql": samples[0].statements,
+        "sql_after_commit": samples[0].after_commit,
     }
+
+
+def require_exact_counters(what: str) -> None:
+    # Every pass must keep the counters exact, or its figures compare nothing.
+    drift = [str(drifted) for drifted in find_drift()]
+    if drift:
+        raise AssertionError(f"{what} left drifted counters: {drift}")
 
 
 def measure_strategy(strategy: Strategy, world: World, repetitions: int) -> dict[str, dict[str, Any]]:
@@ -506,11 +619,39 @@ def measure_strategy(strategy: Strategy, world: World, repetitions: int) -> dict
                 action = operation.prepare(strategy, world, f"{strategy.name} {index} {repetition}")
                 samples.append(run_captured(action))
             results[operation.label] = summarise(samples)
-    # Both strategies must keep the counters exact, or their figures compare nothing.
-    drift = [str(drifted) for drifted in find_drift()]
-    if drift:
-        raise AssertionError(f"{strategy.name} left drifted counters: {drift}")
+    require_exact_counters(strategy.name)
     return results
+
+
+def deferred_jobs() -> int:
+    # Only on PostgreSQL is procrastinate installed, and with it this model.
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    return ProcrastinateJob.objects.count()
+
+
+def measure_email_recordings(world: World, repetitions: int) -> list[dict[str, Any]]:
+    """Blogsite's publish and comment with each EMAIL_RECORDINGS, checking the jobs each one leaves."""
+    strategy = Blogsite()
+    by_label: dict[str, dict[str, Any]] = {operation.label: {} for operation in EMAIL_OPERATIONS}
+    with strategy.active():
+        for recording in EMAIL_RECORDINGS:
+            with recording.active():
+                for index, operation in enumerate(EMAIL_OPERATIONS):
+                    samples = []
+                    for repetition in range(repetitions):
+                        action = operation.prepare(strategy, world, f"email {recording.key} {index} {repetition}")
+                        jobs_before = deferred_jobs()
+                        samples.append(run_captured(action))
+                        jobs = deferred_jobs() - jobs_before
+                        if jobs != recording.jobs_per_write:
+                            raise AssertionError(
+                                f"{operation.label} with email {recording.key} deferred {jobs} jobs, "
+                                f"expected {recording.jobs_per_write}"
+                            )
+                    by_label[operation.label][recording.key] = summarise(samples)
+            require_exact_counters(f"email {recording.key}")
+    return [{"label": label, **recordings} for label, recordings in by_label.items()]
 
 
 def describe_database() -> dict[str, str]:
@@ -525,6 +666,8 @@ def describe_database() -> dict[str, str]:
 
 
 def measure_this_database(repetitions: int) -> dict[str, Any]:
+    # procrastinate logs every job deferred at INFO: hundreds of lines here.
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)
     call_command("migrate", interactive=False, verbosity=0)
     world = build_world()
     by_label: dict[str, dict[str, Any]] = {operation.label: {} for operation in OPERATIONS}
@@ -535,6 +678,8 @@ def measure_this_database(repetitions: int) -> dict[str, Any]:
         "database": describe_database(),
         "repetitions": repetitions,
         "operations": [{"label": label, **strategies} for label, strategies in by_label.items()],
+        # Without a queue (SQLite) there is no job to defer: the task runs after COMMIT either way.
+        "email": measure_email_recordings(world, repetitions) if queue_is_durable() else None,
     }
 
 
@@ -590,18 +735,35 @@ def statement_kind(statement: str) -> str:
         return "SELECT FOR UPDATE"
     if verb == "ROLLBACK" and len(words) > 1 and words[1].upper() == "TO":
         return "ROLLBACK TO SAVEPOINT"
+    if verb == "SELECT" and "procrastinate_defer_jobs" in statement:
+        return DEFER_JOB
     return verb
 
 
-def statement_sequence(statements: list[str]) -> str:
-    """``BEGIN · SELECT ×3 · COMMIT``: the kinds in order, runs folded."""
+# procrastinate's defer, ``SELECT unnest(procrastinate_defer_jobs_v1(…))``: the INSERT of the job row.
+DEFER_JOB = "SELECT defer job"
+AFTER_COMMIT_MARK = "‖ after COMMIT:"
+
+
+def statement_sequence(statements: list[str], after_commit: list[int]) -> str:
+    """``BEGIN · SELECT ×3 · COMMIT ‖ after COMMIT: SELECT``: the kinds in order, runs folded."""
     runs: list[list[Any]] = []
-    for kind in map(statement_kind, statements):
+    marked = set(after_commit)
+    for position, statement in enumerate(statements):
+        kind = statement_kind(statement)
+        # The mark begins each stretch sent by on_commit callbacks (and keeps runs on its two sides apart).
+        if position in marked and position - 1 not in marked:
+            runs.append([AFTER_COMMIT_MARK, 1])
         if runs and runs[-1][0] == kind:
             runs[-1][1] += 1
         else:
             runs.append([kind, 1])
-    return " · ".join(kind if count == 1 else f"{kind} ×{count}" for kind, count in runs) or "(none)"
+    text, previous = "", ""
+    for kind, count in runs:
+        cell = kind if count == 1 else f"{kind} ×{count}"
+        separator = " " if AFTER_COMMIT_MARK in (kind, previous) else " · "
+        text, previous = f"{text}{separator}{cell}" if text else cell, kind
+    return text or "(none)"
 
 
 def counts_table(result: dict[str, Any]) -> str:
@@ -638,12 +800,67 @@ def sequence_table(result: dict[str, Any]) -> str:
     rows = [
         [
             operation["label"],
-            statement_sequence(operation["blogsite"]["sql"]),
-            statement_sequence(operation["naive"]["sql"]),
+            statement_sequence(operation["blogsite"]["sql"], operation["blogsite"]["sql_after_commit"]),
+            statement_sequence(operation["naive"]["sql"], operation["naive"]["sql_after_commit"]),
         ]
         for operation in result["operations"]
     ]
     return markdown_table(headers, rows, right_aligned=set())
+
+
+def difference_cell(values: list[int], baseline: list[int]) -> str:
+    difference = median(values) - median(baseline)
+    return f"{difference:+g}" if difference else "0"
+
+
+def email_table(result: dict[str, Any]) -> str:
+    """Per write and way of recording its email: statements in the transaction, after it, against the baseline."""
+    headers = [
+        "operation",
+        "email recorded",
+        "in the transaction",
+        "after COMMIT",
+        "total",
+        "Δ in the transaction",
+        "Δ after COMMIT",
+        "Δ total",
+        "total / previous",
+        "ms",
+        "statements, in order",
+    ]
+    rows = []
+    for operation in result["email"]:
+        baseline = operation[BASELINE_RECORDING]
+        baseline_inside = in_transaction_counts(baseline)
+        for recording in EMAIL_RECORDINGS:
+            summary = operation[recording.key]
+            inside = in_transaction_counts(summary)
+            if recording.key == BASELINE_RECORDING:
+                differences = ["—", "—", "—"]
+            else:
+                differences = [
+                    difference_cell(inside, baseline_inside),
+                    difference_cell(summary["after_commit_counts"], baseline["after_commit_counts"]),
+                    difference_cell(summary["counts"], baseline["counts"]),
+                ]
+            rows.append(
+                [
+                    operation["label"],
+                    recording.label,
+                    count_cell(inside),
+                    count_cell(summary["after_commit_counts"]),
+                    count_cell(summary["counts"]),
+                    *differences,
+                    ratio_cell(summary["counts"], baseline["counts"]),
+                    f"{median(summary['milliseconds']):.2f}",
+                    statement_sequence(summary["sql"], summary["sql_after_commit"]),
+                ]
+            )
+    return markdown_table(headers, rows, right_aligned=set(range(2, 10)))
+
+
+def in_transaction_counts(summary: dict[str, Any]) -> list[int]:
+    return [total - after for total, after in zip(summary["counts"], summary["after_commit_counts"], strict=True)]
 
 
 def database_section(result: dict[str, Any], where: str) -> str:
@@ -651,8 +868,19 @@ def database_section(result: dict[str, Any], where: str) -> str:
         [
             f"### {result['database']['label']} ({where})",
             counts_table(result),
-            "Statements in order (first repetition; `×n` folds a run of n):",
+            "Statements in order (first repetition; `×n` folds a run of n; "
+            "`‖ after COMMIT:` begins what on_commit callbacks sent):",
             sequence_table(result),
+        ]
+    )
+
+
+def email_section(result: dict[str, Any]) -> str:
+    return "\n\n".join(
+        [
+            f"### The email of a write, three ways ({result['database']['label']}, the same run)",
+            reflowed(EMAIL_EXPLANATION.format(repetitions=result["repetitions"])),
+            email_table(result),
         ]
     )
 
@@ -663,28 +891,40 @@ records on the connection from the start to the end of the operation:
 SELECT, INSERT, UPDATE, DELETE, SAVEPOINT/RELEASE, and the transaction's BEGIN
 and COMMIT, which Django 5.2 logs on both backends (SQLite runs `BEGIN`
 through a cursor; on PostgreSQL, psycopg sends it before the first statement
-and Django logs it and the COMMIT itself). Both strategies are counted the
-same way on both databases; a write that runs in autocommit sends no
-BEGIN/COMMIT, and so counts none. The “rows” columns leave transaction control
-(BEGIN, COMMIT, SAVEPOINT, RELEASE) out and count only the statements that read
-or write rows: blogsite pays two statements per write for being atomic, which
-the naive strategy saves by being wrong when a write fails half-way. Not counted: the rows an operation needs
-(made beforehand; an edit starts from a copy freshly loaded by primary key),
-opening the connection, and email: the Tasks backend is the dummy one for both
-strategies, so enqueueing a notification stores it in memory, sends no
-statement, and no email task runs. Statement counts are the figure; the
-milliseconds (median of {repetitions} repetitions, capture overhead included,
-one machine) are only indicative. After each strategy's pass every counter is
-checked against the rows it counts (`articles.recount.find_drift`): both keep
-them exact in this single-process run.
+and Django logs it and the COMMIT itself), then what the `on_commit` callbacks
+send once COMMIT is done (after `‖ after COMMIT:` in the sequences). Both
+strategies are counted the same way on both databases; a write that runs in
+autocommit sends no BEGIN/COMMIT, and so counts none. The “rows” columns leave
+transaction control (BEGIN, COMMIT, SAVEPOINT, RELEASE) out and count only the
+statements that read or write rows: blogsite pays two statements per write for
+being atomic, which the naive strategy saves by being wrong when a write fails
+halfway. Not counted: the rows an operation needs (made beforehand; an edit
+starts from a copy freshly loaded by primary key) and opening the connection.
+
+**Email is counted** as each database records it, for both strategies. On
+PostgreSQL the email of a publish or a comment is a procrastinate job, one
+statement, `SELECT unnest(procrastinate_defer_jobs_v1(…))` (“SELECT defer job”
+below); no worker runs here, so sending it is not counted. SQLite has no
+queue: the task runs in the process once COMMIT is done, as in development
+(the email goes to Django's locmem backend), and its statements are counted:
+for a publish, reading the article and its followers (there are none here);
+for a comment, reading the comment, then the idempotency ledger
+(`blogsite.EmailDelivery`) read and written in a transaction of its own.
+Statement counts are the figure; the milliseconds (median of {repetitions}
+repetitions, capture overhead included, one machine) are only indicative.
+After each pass every counter is checked against the rows it counts
+(`articles.recount.find_drift`): all keep them exact in this single-process
+run.
 
 **blogsite** is the project as shipped: `Article.objects.create()`,
 `articles.services.publish_article()`, `article.save()`, `article.delete()`,
 `comments.services.add_comment()` and the `article_viewed` signal, with the
-receivers of `articles/receivers.py` and `comments/receivers.py`: one SELECT
-for a slug however many collisions, each save or delete in
-`transaction.atomic` with the stored row read under a row lock
-(`select_for_update`, a no-op on SQLite), counters moved by F() updates.
+receivers of `articles/receivers.py`, `authors/receivers.py` and
+`comments/receivers.py`: one SELECT for a slug however many collisions, each
+save or delete in `transaction.atomic` with the stored row read under a row
+lock (`select_for_update`, a no-op on SQLite), counters moved by F() updates,
+and the email of a publish or a comment recorded with
+`blogsite.effects.defer_effect` inside that transaction.
 
 **naive** is written in the script the way a typical tutorial does it, on the
 same models, with the project's counting receivers disconnected (and
@@ -697,8 +937,10 @@ counter that changes (publication, unpublication, a move, a delete, a comment)
 is updated by loading its row and saving it back, `row.count += 1;
 row.save(update_fields=[…])` (a SELECT and an UPDATE); deletes count in
 post_delete receivers on Article and Comment from the in-memory instances; a
-view is `article.view_count += 1; article.save()`; email is enqueued inside
-the save. No `transaction.atomic` anywhere: every statement commits alone.
+view is `article.view_count += 1; article.save()`; email is sent from inside
+the save, where a tutorial calls `send_mail`: on PostgreSQL the job is
+deferred right there, in a transaction of its own, and on SQLite the task
+itself runs. No `transaction.atomic` anywhere: every statement commits alone.
 It is correct only while one process writes at a time.
 
 **Operations.** Creates are drafts with an empty slug; “N title collisions”
@@ -710,6 +952,38 @@ strategy: a draft for publish, a published one (in a category) for the rest.
 list; it shows what a cascade costs.
 """
 
+EMAIL_EXPLANATION = """\
+**What recording the email in the transaction costs, and what it buys.** The
+publish and the comment above, measured again in the same run, on the same
+database, by blogsite's own services and receivers, with one call changed:
+the `defer_effect` that `authors/receivers.py` and `comments/receivers.py`
+call to record the email (swapped for the pass and put back).
+**none** discards the email (`blogsite.effects.effects_discarded()`): the write
+alone. **job deferred after COMMIT (previous shape)** is what blogsite did
+until procrastinate, when django-tasks enqueued the email from process memory
+in a `transaction.on_commit` callback; here it is
+`transaction.on_commit(lambda: task.defer(…))` on the same engine, so the job's
+INSERT runs alone, in autocommit, once the write has committed. **job deferred
+in the transaction (blogsite)** is the project now: `task.defer(…)` on
+Django's connection before COMMIT. Each write is checked to leave exactly the
+jobs it should in `procrastinate_jobs` (0, 1 and 1). “in the transaction”
+counts the statements up to and including COMMIT, “after COMMIT” those the
+`on_commit` callbacks sent; the Δ columns and “total / previous” are against
+the previous shape; milliseconds are the median of {repetitions} repetitions.
+
+Blogsite pays +1 statement before COMMIT and one fewer after it: the
+statement moves into the transaction, the total does not change. What the
+move buys: the job commits with the publication or the comment, or neither
+commits, so the email survives a crash right after COMMIT (a deploy's
+restart, the OOM killer, a lost connection) and a worker sends it later; in
+the previous shape that crash leaves the write committed and its email lost,
+silently. What it costs: the statement runs while the transaction holds its
+row locks (the article and the author's and category's counter rows for a
+publish, the article's counter row for a comment), one round trip longer;
+and a failure to defer rolls the write back instead of letting it commit
+without its email.
+"""
+
 
 def writes_section(
     sqlite: dict[str, Any], postgres: dict[str, Any] | None, postgres_problem: str, argv: list[str]
@@ -719,16 +993,18 @@ def writes_section(
         f"Made by `{command_line(__file__, argv)}` (what `make bench` runs) on {today}, "
         f"Python {platform.python_version()}, Django {django.get_version()}."
     )
-    explanation = EXPLANATION.format(repetitions=sqlite["repetitions"], comments=COMMENTS_ON_DELETED_ARTICLE)
+    explanation = reflowed(EXPLANATION.format(repetitions=sqlite["repetitions"], comments=COMMENTS_ON_DELETED_ARTICLE))
     if postgres is not None:
         postgres_part = database_section(postgres, "a throwaway database, dropped afterwards")
+        if postgres["email"] is not None:
+            postgres_part += "\n\n" + email_section(postgres)
     else:
         postgres_part = f"### PostgreSQL\n\nNot measured: {postgres_problem}"
     parts = [
         SECTION_START,
         "## Writes: SQL statements per operation",
         made_by,
-        explanation.strip(),
+        explanation,
         database_section(sqlite, "a temporary file database"),
         postgres_part,
         SECTION_END,
@@ -770,6 +1046,9 @@ def report(argv: list[str], args: argparse.Namespace) -> int:
         if result is not None:
             print(f"\n{result['database']['label']}: SQL statements per operation\n")
             print(counts_table(result))
+            if result["email"] is not None:
+                print(f"\n{result['database']['label']}: the email of a write, three ways\n")
+                print(email_table(result))
             if args.show_sql:
                 print_sql(result)
     if postgres is None:
