@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
@@ -40,6 +44,9 @@ def send_once(message: EmailMessage, *, key: str, connection: BaseEmailBackend |
     from .models import EmailDelivery
 
     (recipient,) = message.to
+    # The same Message-ID for every attempt: should the one window above ever
+    # open, mail servers and clients that discard repeated ids hide the copy.
+    message.extra_headers.setdefault("Message-ID", message_id(key, recipient))
     with transaction.atomic():
         _, created = EmailDelivery.objects.get_or_create(key=key, recipient=recipient)
         if not created:
@@ -48,6 +55,13 @@ def send_once(message: EmailMessage, *, key: str, connection: BaseEmailBackend |
             message.connection = connection
         message.send()
     return True
+
+
+def message_id(key: str, recipient: str) -> str:
+    """A Message-ID made of the idempotency key: one per (key, recipient), whatever the attempt."""
+    digest = hashlib.sha256(recipient.lower().encode()).hexdigest()[:16]
+    domain = urlsplit(settings.SITE_URL).hostname or "blogsite.local"
+    return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', key)}.{digest}@{domain}>"
 
 
 def already_sent(key: str, recipients: list[str]) -> set[str]:

@@ -101,6 +101,7 @@ class RoutineTaskLogFilter(logging.Filter):
             "periodic_task_already_deferred",
             "skip_periodic_task_queueing_lock",
             "start_job",
+            "jobs_deferred",  # each job's outcome is logged with its id; this line has none
         }
     )
 

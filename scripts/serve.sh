@@ -12,6 +12,7 @@
 #   REDIS_URL         redis://127.0.0.1:6379/0 (the cache: pages, generations)
 #   VIEW_BUFFER_URL   redis://127.0.0.1:6379/1 (views buffered in Redis; empty: counted in the database)
 #   WEB_CONCURRENCY   3 gunicorn workers
+#   TASK_WORKERS      2 task worker processes (each runs TASK_WORKER_CONCURRENCY=2 jobs at once)
 #   SECRET_KEY        generated once and kept in .venv/serve-secret-key
 #   ACCESS_LOG        - (stdout); /dev/null for none
 #   EMAIL_BACKEND     console; django.core.mail.backends.smtp.EmailBackend sends to EMAIL_HOST:EMAIL_PORT
@@ -37,6 +38,8 @@ export CONN_MAX_AGE="${CONN_MAX_AGE:-60}"
 # Nothing in front of gunicorn serves uploads here: Django does (blogsite/urls.py).
 export SERVE_MEDIA="${SERVE_MEDIA:-1}"
 export WEB_CONCURRENCY="${WEB_CONCURRENCY:-3}"
+# Two, so that one killed leaves the other to take over its jobs at once.
+TASK_WORKERS="${TASK_WORKERS:-2}"
 export ACCESS_LOG="${ACCESS_LOG:--}"
 
 if [ -z "${SECRET_KEY:-}" ]; then
@@ -95,7 +98,8 @@ EOF
 run_dir="$PWD/.venv/run"
 mkdir -p "$run_dir"
 .venv/bin/honcho export supervisord "$run_dir" --app blogsite --log "$run_dir" \
-    --template-dir scripts/supervisord --port "$PORT" --shell /bin/sh --env /dev/null
-echo "== Serving http://127.0.0.1:$PORT/ ($WEB_CONCURRENCY gunicorn workers, a task worker); Ctrl-C stops =="
+    --template-dir scripts/supervisord --port "$PORT" --shell /bin/sh --env /dev/null \
+    --concurrency "worker=$TASK_WORKERS"
+echo "== Serving http://127.0.0.1:$PORT/ ($WEB_CONCURRENCY gunicorn workers, $TASK_WORKERS task workers); Ctrl-C stops =="
 echo "   .venv/bin/supervisorctl -c $run_dir/blogsite.conf status   shows the processes"
 exec .venv/bin/supervisord --nodaemon --configuration "$run_dir/blogsite.conf"

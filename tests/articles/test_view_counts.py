@@ -24,11 +24,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from markdown_it import MarkdownIt
+from procrastinate.contrib.django import app
 
 from articles import view_counts
 from articles.models import Article, ViewFlush
 from articles.signals import article_viewed
-from articles.tasks import flush_views_task
+from articles.tasks import flush_buffered_views
 from articles.view_counts import ViewBuffer, flush_views, pending_views, record_view, with_total_views
 from tests.conftest import require_redis
 from tests.factories import ArticleFactory, UserFactory
@@ -435,35 +436,16 @@ def test_flush_views_command_says_when_buffering_is_off(no_buffer):
     assert "View buffering is off" in _call("flush_views")
 
 
-@pytest.mark.django_db(transaction=True)  # each round closes a connection left unusable, as a long-lived process must
-def test_flush_views_loop_flushes_until_interrupted(buffer, monkeypatch):
-    article = published()
-    rounds = iter(range(3))
-
-    def sleep(seconds: float) -> None:
-        if next(rounds) == 2:
-            raise KeyboardInterrupt
-        record(article, 1)  # a view arrives between two rounds
-
-    monkeypatch.setattr(time, "sleep", sleep)
-    out = _call("flush_views", "--loop", "0.1")
-
-    assert "Stopped." in out
-    assert stored_views(article) == [2]
-
-
 @pytest.mark.django_db
-def test_flush_task_flushes_and_schedules_its_next_run(buffer, settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+def test_the_periodic_task_flushes_every_few_seconds(buffer, settings):
     article = published()
     record(article, 4)
 
-    assert flush_views_task.call(repeat_every=30) == {"views": 4, "articles": 1, "batches": 1, "duplicates": 0}
+    assert flush_buffered_views(timestamp=0) == {"views": 4, "articles": 1, "batches": 1, "duplicates": 0}
 
-    (queued,) = flush_views_task.get_backend().results
-    assert queued.args == [] and queued.kwargs == {"repeat_every": 30}
-    assert queued.task.run_after > timezone.now() + timezone.timedelta(seconds=25)
     assert stored_views(article) == [4]
+    (periodic,) = [p for p in app.periodic_registry.periodic_tasks.values() if p.task is flush_buffered_views]
+    assert periodic.cron == f"* * * * * */{settings.FLUSH_VIEWS_EVERY_SECONDS}"
 
 
 def _call(*args: str) -> str:
