@@ -5,6 +5,7 @@ import redis
 from django.db import connection
 
 from articles.recount import find_drift
+from blogsite.effects import queue_is_durable
 from tests.factories import make_author
 
 
@@ -54,6 +55,20 @@ def _live_pages(settings):
     # The page cache is invalidated after commit, and a test's transaction never
     # commits: the suite reads live pages. tests/test_page_cache.py turns it on.
     settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue_after_real_commits(request, django_db_blocker):
+    # procrastinate's tables are not Django's (unmanaged): the flush after a
+    # transactional test leaves the jobs it committed, for the next test to find.
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    committed = "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction"))
+    if committed and connection.vendor == "postgresql" and queue_is_durable():
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE procrastinate_events, procrastinate_periodic_defers, procrastinate_jobs, procrastinate_workers"
+            )
 
 
 def require_redis(url: str) -> None:

@@ -193,11 +193,3 @@ def job_statuses(task_name: str) -> Counter[str]:
             "SELECT status, count(*) FROM procrastinate_jobs WHERE task_name = %s GROUP BY status", [task_name]
         )
         return Counter(dict(cursor.fetchall()))
-
-
-def empty_the_queue() -> None:
-    """procrastinate's tables are not Django's (unmanaged): the test database's flush leaves them."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE procrastinate_events, procrastinate_periodic_defers, procrastinate_jobs, procrastinate_workers"
-        )

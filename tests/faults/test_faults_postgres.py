@@ -31,7 +31,6 @@ from tests.factories import ArticleFactory, UserFactory, make_author
 from .harness import (
     MailSink,
     SiteProcess,
-    empty_the_queue,
     free_port,
     job_statuses,
     terminate_other_backends,
@@ -45,7 +44,7 @@ COMMENT_TASK = "comments.tasks.notify_author_of_comment"
 
 @pytest.fixture
 def site(on_postgres, transactional_db, tmp_path):
-    """Starts site processes on demand; stops them all, and empties the queue, afterwards."""
+    """Starts site processes on demand and stops them all afterwards (conftest empties the queue)."""
     started: list[SiteProcess] = []
     sinks: list[MailSink] = []
 
@@ -69,7 +68,6 @@ def site(on_postgres, transactional_db, tmp_path):
         process.stop()
     for sink in sinks:
         sink.stop()
-    empty_the_queue()
 
 
 def author_with_followers(count: int):
