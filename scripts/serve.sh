@@ -12,6 +12,7 @@
 #   REDIS_URL         redis://127.0.0.1:6379/0 (the cache: pages, generations)
 #   VIEW_BUFFER_URL   redis://127.0.0.1:6379/1 (views buffered in Redis; empty: counted in the database)
 #   WEB_CONCURRENCY   3 gunicorn workers
+#   SERVE_RUN_DIR     .venv/run (supervisord's config, socket and pid file)
 #   TASK_WORKERS      2 task worker processes (each runs TASK_WORKER_CONCURRENCY=2 jobs at once)
 #   SECRET_KEY        generated once and kept in .venv/serve-secret-key
 #   ACCESS_LOG        - (stdout); /dev/null for none
@@ -95,7 +96,7 @@ EOF
 
 # The Procfile's processes, each supervised: supervisord restarts any one that
 # dies (a killed worker, a gunicorn master) without touching the others.
-run_dir="$PWD/.venv/run"
+run_dir="${SERVE_RUN_DIR:-$PWD/.venv/run}"
 mkdir -p "$run_dir"
 .venv/bin/honcho export supervisord "$run_dir" --app blogsite --log "$run_dir" \
     --template-dir scripts/supervisord --port "$PORT" --shell /bin/sh --env /dev/null \
