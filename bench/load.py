@@ -189,6 +189,9 @@ def site_environment(database_url: str, port: int, workers: int, *, view_buffer_
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ACCESS_LOG": "",  # a log line per request would measure the terminal
         "LOG_LEVEL": "WARNING",
+        # Two sites side by side: each its own supervisord (config, socket), one task worker.
+        "SERVE_RUN_DIR": str(Path(tempfile.gettempdir()) / f"blogsite-bench-{port}"),
+        "TASK_WORKERS": "1",
     }
     for name in ("DEBUG", "SITE_URL", "PAGE_CACHE_SECONDS"):
         env.pop(name, None)
@@ -425,7 +428,7 @@ def measure_hot_article(
                 run = hammer(site.port, article, seconds=seconds, concurrency=concurrency, label=label)
             if site.buffered:
                 # All responses are in, so every view is in Redis: this flush (which finishes any batch
-                # the site's own `flush_views --loop` is applying) leaves nothing buffered.
+                # the sites' periodic flush task is applying) leaves nothing buffered.
                 manage(site.env, "flush_views")
             time.sleep(SETTLE_SECONDS)
             after = pg_counters(admin, dbname)
@@ -644,8 +647,8 @@ the ratios are the figure to compare."""
 **Hot article.** Every client reads the same article page at once, against
 two sites up side by side on the same database: *in the row*, each view is an
 F() UPDATE of the article (`VIEW_BUFFER_URL` empty); *buffered*, each view is
-a Redis HINCRBY and `flush_views` (the site's `--loop 5`, and one more after
-the run) moves the counts into the row (`articles/view_counts.py`). The runs
+a Redis HINCRBY and `flush_views` (the task workers' periodic flush every 5 s,
+and one more after the run) moves the counts into the row (`articles/view_counts.py`). The runs
 alternate (in the row, buffered, buffered, in the row, …: neither mode always
 goes first), {args.hot_seconds:g} s each; a figure is the median of the runs,
 with the lowest and highest in brackets when they differ. Every run must be

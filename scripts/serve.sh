@@ -15,7 +15,7 @@
 #   SERVE_RUN_DIR     .venv/run (supervisord's config, socket and pid file)
 #   TASK_WORKERS      2 task worker processes (each runs TASK_WORKER_CONCURRENCY=2 jobs at once)
 #   SECRET_KEY        generated once and kept in .venv/serve-secret-key
-#   ACCESS_LOG        - (stdout); /dev/null for none
+#   ACCESS_LOG        - (stdout); empty for none
 #   EMAIL_BACKEND     console; django.core.mail.backends.smtp.EmailBackend sends to EMAIL_HOST:EMAIL_PORT
 #   (and every other setting of blogsite/settings.py: TASK_*, PUBLISH_DUE_EVERY_SECONDS, HTTPS...)
 #
@@ -41,7 +41,7 @@ export SERVE_MEDIA="${SERVE_MEDIA:-1}"
 export WEB_CONCURRENCY="${WEB_CONCURRENCY:-3}"
 # Two, so that one killed leaves the other to take over its jobs at once.
 TASK_WORKERS="${TASK_WORKERS:-2}"
-export ACCESS_LOG="${ACCESS_LOG:--}"
+export ACCESS_LOG="${ACCESS_LOG--}"
 
 if [ -z "${SECRET_KEY:-}" ]; then
     # Generated once and kept out of git, so sign-ins survive a restart; never the development key.
