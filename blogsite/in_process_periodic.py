@@ -9,6 +9,7 @@ jobs of dead workers) have no queue to look after.
 
 from __future__ import annotations
 
+import heapq
 import inspect
 import logging
 import threading
@@ -35,13 +36,19 @@ def start_in_process_periodic_tasks() -> threading.Thread:
 
 
 def run_forever(periodic_tasks: list[PeriodicTask]) -> None:
-    now = time.time()
-    due = {periodic: periodic.croniter.get_next(float, start_time=now) for periodic in periodic_tasks}
+    # (next time, index): the soonest first. A round that overran its period
+    # skips the times it missed instead of running them back to back.
+    schedule = [(next_time(periodic, after=time.time()), index) for index, periodic in enumerate(periodic_tasks)]
+    heapq.heapify(schedule)
     while True:
-        periodic, at = min(due.items(), key=lambda item: item[1])
+        at, index = heapq.heappop(schedule)
         time.sleep(max(0.0, at - time.time()))
-        run_once(periodic, int(at))
-        due[periodic] = periodic.croniter.get_next(float, start_time=max(at, time.time()))
+        run_once(periodic_tasks[index], int(at))
+        heapq.heappush(schedule, (next_time(periodic_tasks[index], after=max(at, time.time())), index))
+
+
+def next_time(periodic: PeriodicTask, *, after: float) -> float:
+    return periodic.croniter.get_next(float, start_time=after)
 
 
 def run_once(periodic: PeriodicTask, timestamp: int) -> None:

@@ -9,6 +9,7 @@ from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 
+from blogsite import in_process_periodic
 from blogsite.emails import send_once
 from blogsite.in_process_periodic import run_once, site_periodic_tasks
 from blogsite.models import EmailDelivery
@@ -107,6 +108,28 @@ def test_a_retried_comment_job_sends_nothing_twice(author, mailoutbox, django_ca
 def test_make_run_runs_the_periodic_tasks_the_worker_would():
     names = {periodic.task.name for periodic in site_periodic_tasks()}
     assert names == {"articles.tasks.publish_due", "articles.tasks.flush_buffered_views"}
+
+
+def test_make_runs_scheduler_runs_each_task_on_its_own_period(monkeypatch, settings):
+    tasks = site_periodic_tasks()
+    ran, clock = [], [1_000_000.0]
+    monkeypatch.setattr(in_process_periodic.time, "time", lambda: clock[0])
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+        if clock[0] > 1_000_030:
+            raise StopIteration  # half a minute of the thread's life is enough
+
+    monkeypatch.setattr(in_process_periodic.time, "sleep", sleep)
+    monkeypatch.setattr(in_process_periodic, "run_once", lambda periodic, at: ran.append((periodic.task.name, at)))
+    with pytest.raises(StopIteration):
+        in_process_periodic.run_forever(tasks)
+
+    publish = [at for name, at in ran if name == "articles.tasks.publish_due"]
+    flush = [at for name, at in ran if name == "articles.tasks.flush_buffered_views"]
+    assert len(publish) == 30 // settings.PUBLISH_DUE_EVERY_SECONDS
+    assert len(flush) == 30 // settings.FLUSH_VIEWS_EVERY_SECONDS
+    assert all(at % settings.PUBLISH_DUE_EVERY_SECONDS == 0 for at in publish)  # on the cron's beat
 
 
 def test_a_failing_periodic_round_in_process_is_logged_and_survived(monkeypatch, caplog):
