@@ -66,9 +66,10 @@ if apps.is_installed("procrastinate.contrib.django"):
 
         @admin.action(description="Retry the selected failed or stuck jobs now")
         def retry_jobs(self, request: HttpRequest, queryset: QuerySet[ProcrastinateJob]) -> None:
-            retryable = queryset.filter(status__in=["failed", "doing"])
-            count = len(retryable)
-            ProcrastinateJobAdmin.retry(self, request, retryable)
-            self.message_user(request, f"{count} job(s) queued again.", messages.SUCCESS)
-            if skipped := queryset.count() - count:
+            # Counted before: once retried, the jobs no longer match either filter.
+            selected = queryset.count()
+            retryable = list(queryset.filter(status__in=["failed", "doing"]).values_list("pk", flat=True))
+            ProcrastinateJobAdmin.retry(self, request, ProcrastinateJob.objects.filter(pk__in=retryable))
+            self.message_user(request, f"{len(retryable)} job(s) queued again.", messages.SUCCESS)
+            if skipped := selected - len(retryable):
                 self.message_user(request, f"{skipped} job(s) were neither failed nor stuck.", messages.WARNING)
