@@ -35,13 +35,16 @@ class Command(BaseCommand):
     def handle(self, *args, name: str | None = None, **options) -> None:
         if not queue_is_durable():
             raise CommandError("No task queue: TASK_QUEUE=procrastinate (PostgreSQL) is what a worker serves.")
-        stop = StopRequest()
+        with StopRequest() as stop:
+            self.run_until_stopped(stop, name=name or "worker")
+
+    def run_until_stopped(self, stop: StopRequest, *, name: str) -> None:
         pause = FIRST_PAUSE_SECONDS
         while not stop.requested:
             started = time.monotonic()
             try:
                 with app.replace_connector(app.connector.get_worker_connector()):
-                    app.run_worker(name=name or "worker")
+                    app.run_worker(name=name)
                 return  # stopped by a signal: procrastinate handles SIGTERM and SIGINT while it runs
             except Exception:
                 if time.monotonic() - started > 60:
@@ -58,8 +61,14 @@ class StopRequest:
 
     def __init__(self) -> None:
         self.requested = False
-        signal.signal(signal.SIGTERM, self.request)
-        signal.signal(signal.SIGINT, self.request)
+
+    def __enter__(self) -> StopRequest:
+        self.previous = {signum: signal.signal(signum, self.request) for signum in (signal.SIGTERM, signal.SIGINT)}
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
 
     def request(self, signum, frame) -> None:
         self.requested = True
