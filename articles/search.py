@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
 from django.db.models import Q
@@ -9,11 +12,11 @@ from django.views.generic import ListView
 
 from .models import Article, ArticleQuerySet
 from .pagination import LenientPaginationMixin
+from .search_syntax import SearchTerm, parse_search_query
 from .view_counts import with_total_views
 
 # Longer than anyone types into a search box; bounds the work a request can ask for.
 MAX_QUERY_LENGTH = 200
-MAX_FALLBACK_TERMS = 8
 SEARCH_CONFIG = "english"
 
 
@@ -35,10 +38,12 @@ def clean_search_query(raw: str) -> str:
 
 def search_articles(articles: ArticleQuerySet, query: str) -> ArticleQuerySet:
     """``articles`` matching ``query``, best match first (newest first without PostgreSQL)."""
+    alternatives = parse_search_query(query)
+    if not alternatives:
+        return articles.none()
     if connections[articles.db].vendor == "postgresql":
         vector = article_search_vector()
-        # websearch syntax ("quoted phrases", -exclusions, or) never raises on odd input.
-        tsquery = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        tsquery = postgres_search_query(alternatives)
         # alias(), not annotate(): the vector is for the WHERE (where the GIN
         # index answers it), selecting it too would be computed for nothing.
         return (
@@ -47,15 +52,28 @@ def search_articles(articles: ArticleQuerySet, query: str) -> ArticleQuerySet:
             .annotate(rank=SearchRank(vector, tsquery))
             .order_by("-rank", "-published_at", "-pk")
         )
-    # The search box advertises PostgreSQL's websearch syntax: honour its
-    # -exclusions and drop its quotes here rather than match them literally.
-    condition = Q()
-    for term in query.replace('"', " ").split()[:MAX_FALLBACK_TERMS]:
-        excluded = term.startswith("-") and len(term) > 1
-        term = term[1:] if excluded else term
-        matches = Q(title__icontains=term) | Q(excerpt__icontains=term) | Q(body__icontains=term)
-        condition &= ~matches if excluded else matches
-    return articles.filter(condition)
+    return articles.filter(substring_condition(alternatives))
+
+
+def postgres_search_query(alternatives: list[list[SearchTerm]]) -> SearchQuery:
+    # phraseto_tsquery, never websearch_to_tsquery or to_tsquery: it reads its
+    # text as words only, so no input reaches an operator parser that could
+    # refuse it. Phrase, not plain, even for one word: "state-of-the-art" makes
+    # several lexemes, and websearch too requires them side by side.
+    def term_query(term: SearchTerm) -> SearchQuery:
+        tsquery = SearchQuery(term.text, search_type="phrase", config=SEARCH_CONFIG)
+        return ~tsquery if term.excluded else tsquery
+
+    return reduce(operator.or_, (reduce(operator.and_, map(term_query, terms)) for terms in alternatives))
+
+
+def substring_condition(alternatives: list[list[SearchTerm]]) -> Q:
+    # Without PostgreSQL a term matches as a substring of the title, excerpt or body.
+    def term_condition(term: SearchTerm) -> Q:
+        matches = Q(title__icontains=term.text) | Q(excerpt__icontains=term.text) | Q(body__icontains=term.text)
+        return ~matches if term.excluded else matches
+
+    return reduce(operator.or_, (reduce(operator.and_, map(term_condition, terms)) for terms in alternatives))
 
 
 class SearchView(LenientPaginationMixin, ListView):

@@ -6,9 +6,11 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from articles.models import Article
-from articles.search import MAX_QUERY_LENGTH, search_articles
+from articles.search import MAX_QUERY_LENGTH, clean_search_query, search_articles
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +110,17 @@ def test_a_page_that_does_not_exist_shows_a_page_not_an_error(client, page, show
         "the and of",  # stop words only: an empty tsquery on PostgreSQL
         "日本語の記事",
         "%_",
+        # PostgreSQL's websearch parser refused these: "tsquery stack too small".
+        "-" * 33,
+        "-" * 40 + "gardening",
+        "gardening " + "-" * 32 + "x",
+        "- " * 40 + "gardening",
+        "-!" * 40 + "gardening",
+        '"' * 51,
+        "(" * 100 + "gardening",
+        "or " * 60,
+        "-or " * 60,
+        "\x00" * 300,
     ],
 )
 def test_odd_queries_never_500(client, q):
@@ -115,6 +128,41 @@ def test_odd_queries_never_500(client, q):
     response = search(client, q)
     assert response.status_code == 200
     assert len(response.context["search_query"]) <= MAX_QUERY_LENGTH
+
+
+def test_a_run_of_dashes_is_an_ordinary_search_page(client):
+    published(title="Gardening")
+    response = search(client, "-" * 40)
+    assert response.status_code == 200
+    assert "No published article matches" in response.content.decode()
+    assert titles(search(client, "-" * 40 + "gardening")) == []  # as many dashes as you like: still one exclusion
+
+
+@pytest.mark.parametrize("q", ["winter or summer", "winter OR summer"])
+def test_or_finds_either_word_on_every_database(client, q):
+    published(days_ago=2, title="Winter gardening")
+    published(days_ago=1, title="Summer gardening")
+    published(title="Autumn gardening")
+    assert sorted(titles(search(client, q))) == ["Summer gardening", "Winter gardening"]
+
+
+# What a search box can be sent, weighted towards websearch's operators and the
+# characters PostgreSQL's parsers are particular about.
+hostile_queries = st.lists(
+    st.one_of(
+        st.sampled_from(["-", '"', "!", "&", "|", "(", ")", "<->", ":*", "\\", "'", " ", "\x00", "or", "OR", "a", "é"]),
+        st.text(max_size=3),
+    ),
+    max_size=150,
+).map("".join)
+
+
+@given(raw=hostile_queries)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_on_postgres_no_query_makes_the_database_refuse_the_search(on_postgres, raw):
+    articles = search_articles(Article.objects.published().for_listing(), clean_search_query(raw))
+    list(articles[:10])
+    articles.count()
 
 
 def test_like_wildcards_are_searched_literally(client):
