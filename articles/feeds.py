@@ -1,7 +1,17 @@
-"""RSS feeds of published articles: the whole site, one category, one author."""
+"""RSS feeds of published articles: the whole site, one category, one author.
+
+A feed reader renders an RSS title or description as HTML: the feed's XML
+escaping is undone when the reader parses the XML, so text escaped only that
+once reaches the reader as live markup. Every title and description below is
+escaped once more (as Django's own default ``item_title`` is), so what a user
+wrote is shown as text. Author and category names are left to the XML
+escaping alone: they go in ``<dc:creator>`` and ``<category>``, which readers
+show as plain text, and a second escaping would show "&amp;" for "&".
+"""
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 from django.contrib.syndication.views import Feed
@@ -20,7 +30,17 @@ FEED_LENGTH = 20
 DESCRIPTION_WORDS = 60
 
 
+def as_html_text(text: str) -> str:
+    """``text`` escaped as HTML element content.
+
+    Quotes are left as typed: outside an attribute they mean nothing, and the
+    readers that show titles as plain text then show them right.
+    """
+    return html.escape(text, quote=False)
+
+
 class LatestArticlesFeed(Feed):
+    # Our own words, with nothing in them to escape.
     title = "blogsite: latest articles"
     link = reverse_lazy("home")
     description = "The newest articles published on blogsite."
@@ -34,13 +54,16 @@ class LatestArticlesFeed(Feed):
         return Article.objects.published().for_listing()
 
     def item_title(self, item: Article) -> str:
-        return item.title
+        return as_html_text(item.title)
 
     def item_description(self, item: Article) -> str:
         if item.excerpt:
-            return item.excerpt
-        # Rendered first so Markdown syntax does not leak into readers' previews.
-        return Truncator(strip_tags(render_markdown(item.body))).words(DESCRIPTION_WORDS)
+            return as_html_text(item.excerpt)
+        # Rendered first so Markdown syntax does not leak into readers' previews;
+        # then back to plain text (the tags stripped, the entities decoded) so
+        # the words are cut as text and escaped exactly once.
+        text = html.unescape(strip_tags(render_markdown(item.body)))
+        return as_html_text(Truncator(text).words(DESCRIPTION_WORDS))
 
     def item_pubdate(self, item: Article) -> datetime | None:
         return item.published_at
@@ -66,13 +89,13 @@ class CategoryFeed(LatestArticlesFeed):
         return super().articles(obj).filter(category=obj)
 
     def title(self, obj: Category) -> str:
-        return f"blogsite: {obj.name}"
+        return as_html_text(f"blogsite: {obj.name}")
 
     def link(self, obj: Category) -> str:
         return obj.get_absolute_url()
 
     def description(self, obj: Category) -> str:
-        return obj.description or f"The newest articles in {obj.name} on blogsite."
+        return as_html_text(obj.description or f"The newest articles in {obj.name} on blogsite.")
 
 
 class AuthorFeed(LatestArticlesFeed):
@@ -83,10 +106,10 @@ class AuthorFeed(LatestArticlesFeed):
         return super().articles(obj).filter(author=obj)
 
     def title(self, obj: Author) -> str:
-        return f"blogsite: articles by {obj}"
+        return as_html_text(f"blogsite: articles by {obj}")
 
     def link(self, obj: Author) -> str:
         return obj.get_absolute_url()
 
     def description(self, obj: Author) -> str:
-        return f"The newest articles by {obj} on blogsite."
+        return as_html_text(f"The newest articles by {obj} on blogsite.")

@@ -1,5 +1,6 @@
 """RSS feeds and the sitemap: published articles only, at a fixed number of queries."""
 
+import html
 from datetime import timedelta
 from xml.etree import ElementTree
 
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+HOSTILE_TEXT = '<script>alert("x")</script> & <b>bold</b>'
 
 
 def published(days_ago: int = 1, **fields) -> Article:
@@ -42,7 +44,8 @@ class TestFeeds:
         ArticleFactory(title="A draft")
         items = rss_items(client.get(reverse("feed")))
 
-        assert [item.findtext("title") for item in items] == ["Newer & better", "Older"]
+        # Titles are HTML to a feed reader: "&" arrives as "&amp;" once the XML is parsed.
+        assert [item.findtext("title") for item in items] == ["Newer &amp; better", "Older"]
         newer, older = items
         assert newer.findtext("link") == "http://testserver/articles/newer-better/"
         assert newer.findtext("description") == "Bold start of the body."
@@ -75,6 +78,30 @@ class TestFeeds:
         ArticleFactory(title="Alice's draft", author=author)
         response = client.get(reverse("author_feed", kwargs={"username": "alice"}))
         assert [item.findtext("title") for item in rss_items(response)] == ["Alice's"]
+
+    @pytest.mark.parametrize("feed", ["feed", "category_feed", "author_feed"])
+    def test_what_users_wrote_reaches_a_feed_reader_as_text_never_markup(self, client, feed):
+        writer = make_author(username="writer", first_name="<b>Wri</b>")
+        category = CategoryFactory(name="<i>Gardens</i>", slug="gardens", description=HOSTILE_TEXT)
+        published(days_ago=2, title=HOSTILE_TEXT, excerpt=HOSTILE_TEXT, author=writer, category=category)
+        body = f"{HOSTILE_TEXT}\n\n`<img src=x onerror=alert(1)>`"
+        published(days_ago=1, title="From the body", body=body, author=writer, category=category)
+        kwargs = {"feed": {}, "category_feed": {"slug": "gardens"}, "author_feed": {"username": "writer"}}[feed]
+
+        response = client.get(reverse(feed, kwargs=kwargs))
+
+        # What a reader renders as HTML: each title and description once the XML is parsed.
+        channel = ElementTree.fromstring(response.content).find("channel")
+        from_body, from_excerpt = rss_items(response)
+        rendered = [channel.findtext("title"), channel.findtext("description")]
+        rendered += [item.findtext(tag) for item in (from_body, from_excerpt) for tag in ("title", "description")]
+        assert not [text for text in rendered if "<" in text]  # every "<" a user typed arrives as "&lt;"
+        assert html.unescape(from_excerpt.findtext("title")) == HOSTILE_TEXT  # shown exactly as typed
+        assert html.unescape(from_excerpt.findtext("description")) == HOSTILE_TEXT
+        assert "<img src=x onerror=alert(1)>" in html.unescape(from_body.findtext("description"))
+        # Names go in elements readers show as plain text: the XML escaping alone is right there.
+        assert from_excerpt.findtext(DC_CREATOR) == "<b>Wri</b>"
+        assert [c.text for c in from_excerpt.findall("category")] == ["<i>Gardens</i>"]
 
     @pytest.mark.parametrize("url", ["/feed/categories/no-such-thing/", "/feed/authors/nobody/"])
     def test_an_unknown_category_or_author_is_a_404(self, client, url):
