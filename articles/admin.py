@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
+from blogsite.admin_input import StrictInputMixin
+
 from .admin_forms import ArticleAdminForm
 from .models import Article, ArticleRedirect, Category
 from .services import publish_article
@@ -39,7 +41,7 @@ def archive(modeladmin, request, queryset):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(StrictInputMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = ["title", "author", "category", "status", "published_at", "comment_count", "view_count"]
     list_filter = ["status", "category", "author"]
@@ -52,14 +54,14 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(StrictInputMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "article_count"]
     search_fields = ["name"]
     readonly_fields = ["article_count"]
 
 
 @admin.register(ArticleRedirect)
-class ArticleRedirectAdmin(admin.ModelAdmin):
+class ArticleRedirectAdmin(StrictInputMixin, admin.ModelAdmin):
     list_display = ["old_slug", "article", "created_at"]
     search_fields = ["old_slug", "article__title"]
     list_select_related = ["article"]

@@ -1,11 +1,16 @@
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from blogsite.admin_input import StrictInputMixin
 
 from .admin_forms import AuthorAdminForm
 from .models import Author, Follow
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(StrictInputMixin, admin.ModelAdmin):
     form = AuthorAdminForm
     list_display = ["__str__", "user", "article_count"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
@@ -15,7 +20,24 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Follow)
-class FollowAdmin(admin.ModelAdmin):
+class FollowAdmin(StrictInputMixin, admin.ModelAdmin):
     list_display = ["follower", "author", "created_at"]
     list_select_related = ["follower", "author__user"]
     raw_id_fields = ["follower", "author"]
+
+
+# Django's own admins for users and groups, registered by django.contrib.auth
+# (an earlier app, so its admin module has run by now), again with the
+# project's answer to malformed input.
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
+
+
+@admin.register(get_user_model())
+class UserAdmin(StrictInputMixin, auth_admin.UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class GroupAdmin(StrictInputMixin, auth_admin.GroupAdmin):
+    pass

@@ -13,11 +13,12 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from .admin_input import StrictInputMixin
 from .models import EmailDelivery, TaskFailure
 
 
 @admin.register(EmailDelivery)
-class EmailDeliveryAdmin(admin.ModelAdmin):
+class EmailDeliveryAdmin(StrictInputMixin, admin.ModelAdmin):
     """The ledger of sent email, to answer "did they get it?"; written only by the tasks."""
 
     list_display = ["key", "recipient", "sent_at"]
@@ -38,7 +39,7 @@ if apps.is_installed("procrastinate.contrib.django"):
     admin.site.unregister(ProcrastinateJob)
 
     @admin.register(ProcrastinateJob)
-    class JobAdmin(ProcrastinateJobAdmin):
+    class JobAdmin(StrictInputMixin, ProcrastinateJobAdmin):
         list_display = [*ProcrastinateJobAdmin.list_display, "attempts", "last_error"]
         fields = [*ProcrastinateJobAdmin.fields, "errors"]
         actions = ["retry_jobs", "cancel", "abort"]

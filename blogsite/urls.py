@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from articles.sitemaps import SITEMAPS
 
@@ -36,5 +35,5 @@ if settings.SERVE_MEDIA:
     # Uploads served by Django itself: `runserver` and `make serve` on 127.0.0.1
     # only. A public deployment serves media/ from its web server instead.
     urlpatterns += [
-        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", views.serve_media),
     ]

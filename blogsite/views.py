@@ -1,8 +1,12 @@
-"""Site-wide pages: robots.txt and the friendly error pages."""
+"""Site-wide pages: robots.txt, uploads served in development and the friendly error pages."""
 
 from __future__ import annotations
 
+import errno
+
+from django.conf import settings
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseForbidden,
@@ -13,6 +17,7 @@ from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 # Pages for signed-in people or staff: nothing a search engine should index.
 DISALLOWED_PATHS = ("/admin/", "/accounts/", "/dashboard/", "/write/")
@@ -30,6 +35,20 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         f"Sitemap: {sitemap_url}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def serve_media(request: HttpRequest, path: str) -> HttpResponse:
+    """An upload, served by Django itself (SERVE_MEDIA): a name the filesystem refuses is a 404.
+
+    Django's ``serve`` asks the filesystem about the name as sent, and a name
+    longer than it takes fails with ENAMETOOLONG instead of "no such file".
+    """
+    try:
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+    except OSError as error:
+        if error.errno != errno.ENAMETOOLONG:
+            raise
+        raise Http404("No such file.") from error
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
+from blogsite.admin_input import StrictInputMixin
+
 from .models import Comment
 from .services import approve_comment, reject_comment
 
@@ -27,7 +29,7 @@ def reject(modeladmin, request, queryset):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(StrictInputMixin, admin.ModelAdmin):
     list_display = ["name", "short_body", "article", "status", "created_at"]
     list_filter = ["status", "created_at"]
     list_select_related = ["article"]
