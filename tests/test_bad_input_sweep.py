@@ -441,13 +441,15 @@ def test_admin_add_and_change_forms_never_500(sweep, admin_content, staff, model
     sweep.assert_no_server_errors()
 
 
-@pytest.mark.parametrize("model", ADMIN_MODELS)
-def test_admin_object_addresses_never_500(sweep, admin_content, staff, model):
-    for view in ("change", "history", "delete"):
-        address = admin_url(model, view, "OBJECT")
-        for value in HOSTILE_IDS:
-            sweep.get(address.replace("OBJECT", value))
-    for value in HOSTILE_IDS:
+def test_admin_object_addresses_never_500(sweep, admin_content, staff):
+    # Each admin looks the id in its address up the same way (get_object), by
+    # its own primary key: every id on the change page, the likeliest on the others.
+    for model in REGISTERED:
+        for view, ids in (("change", HOSTILE_IDS), ("history", HOSTILE_IDS[:3]), ("delete", HOSTILE_IDS[:3])):
+            address = admin_url(model, view, "OBJECT")
+            for value in ids:
+                sweep.get(address.replace("OBJECT", value))
+    for value in HOSTILE_IDS:  # "view on site": a content type and an object id
         sweep.get(f"/admin/r/{value}/{value}/")
     sweep.assert_no_server_errors()
 
