@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
 
 
 def absolute_url(path: str) -> str:
@@ -37,24 +41,55 @@ def send_once(message: EmailMessage, *, key: str, connection: BaseEmailBackend |
     the row committed, in that order. A retry after a failed send finds no row
     (it was rolled back) and sends; a retry after a commit finds it and skips.
     Two workers sending the same key at once: the second INSERT waits on the
-    first one's uncommitted row, then finds it. What is left is the window
-    between the server's acceptance and our COMMIT: a process killed exactly
-    there sends that one message again on retry.
+    first one's uncommitted row, then finds it. A COMMIT lost with the
+    database connection after the server accepted the message is written
+    again on a new connection (``record_after_lost_commit``). What is left is
+    a process killed between the server's acceptance and our COMMIT: it sends
+    that one message again on retry.
     """
     from .models import EmailDelivery
 
     (recipient,) = message.to
-    # The same Message-ID for every attempt: should the one window above ever
+    # The same Message-ID for every attempt: should the window above ever
     # open, mail servers and clients that discard repeated ids hide the copy.
     message.extra_headers.setdefault("Message-ID", message_id(key, recipient))
-    with transaction.atomic():
-        _, created = EmailDelivery.objects.get_or_create(key=key, recipient=recipient)
-        if not created:
-            return False
-        if connection is not None:
-            message.connection = connection
-        message.send()
+    accepted = False
+    try:
+        with transaction.atomic():
+            _, created = EmailDelivery.objects.get_or_create(key=key, recipient=recipient)
+            if not created:
+                return False
+            if connection is not None:
+                message.connection = connection
+            message.send()
+            accepted = True
+    except DatabaseError:
+        # Inside an outer atomic block the broken connection cannot be replaced.
+        if not accepted or connections[DEFAULT_DB_ALIAS].in_atomic_block:
+            raise
+        record_after_lost_commit(key, recipient)
     return True
+
+
+def record_after_lost_commit(key: str, recipient: str, *, attempts: int = 5) -> None:
+    """The server has the message but our COMMIT went with the connection: record it anew, or raise.
+
+    A retry of the job would otherwise send it again. Called outside any
+    atomic block, where the broken connection can be thrown away.
+    """
+    from .models import EmailDelivery
+
+    for attempt in range(attempts):
+        connections[DEFAULT_DB_ALIAS].close()
+        try:
+            EmailDelivery.objects.get_or_create(key=key, recipient=recipient)  # the COMMIT may have landed after all
+        except DatabaseError:
+            if attempt + 1 == attempts:
+                raise
+            time.sleep(0.2 * 2**attempt)
+        else:
+            logger.warning("Recorded email %s to %s again after its commit was lost.", key, recipient)
+            return
 
 
 def message_id(key: str, recipient: str) -> str:

@@ -57,6 +57,14 @@ def _live_pages(settings):
     settings.PAGE_CACHE_SECONDS = 0
 
 
+PROCRASTINATE_TABLES = (
+    "procrastinate_events",
+    "procrastinate_periodic_defers",
+    "procrastinate_jobs",
+    "procrastinate_workers",
+)
+
+
 @pytest.fixture(autouse=True)
 def _empty_queue_after_real_commits(request, django_db_blocker):
     # procrastinate's tables are not Django's (unmanaged): the flush after a
@@ -66,9 +74,7 @@ def _empty_queue_after_real_commits(request, django_db_blocker):
     committed = "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction"))
     if committed and connection.vendor == "postgresql" and queue_is_durable():
         with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute(
-                "TRUNCATE procrastinate_events, procrastinate_periodic_defers, procrastinate_jobs, procrastinate_workers"
-            )
+            cursor.execute(f"TRUNCATE {', '.join(PROCRASTINATE_TABLES)}")
 
 
 def require_redis(url: str) -> None:

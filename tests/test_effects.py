@@ -96,6 +96,27 @@ def test_a_failed_send_leaves_no_delivery_so_the_retry_sends(settings, mailoutbo
     assert send_once(EmailMessage("S", "B", to=["reader@example.com"]), key="test:3") is True
 
 
+@pytest.mark.django_db(transaction=True)  # a real COMMIT, to lose
+def test_a_commit_lost_after_the_server_accepted_is_recorded_again(mailoutbox, monkeypatch, caplog):
+    from django.core.mail import EmailMessage
+    from django.db import OperationalError, connection
+
+    real_commit, lost = connection._commit, []
+
+    def commit_lost_with_the_connection():
+        if not lost:
+            lost.append(True)
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_commit()
+
+    monkeypatch.setattr(connection, "_commit", commit_lost_with_the_connection)
+    assert send_once(EmailMessage("S", "B", to=["reader@example.com"]), key="test:lost") is True
+
+    assert lost and EmailDelivery.objects.filter(key="test:lost").count() == 1
+    assert send_once(EmailMessage("S", "B", to=["reader@example.com"]), key="test:lost") is False  # the retry
+    assert len(mailoutbox) == 1 and "after its commit was lost" in caplog.text
+
+
 def test_a_retried_comment_job_sends_nothing_twice(author, mailoutbox, django_capture_on_commit_callbacks):
     article = ArticleFactory(author=author, status="published")
     with django_capture_on_commit_callbacks(execute=True):

@@ -32,6 +32,12 @@ class FakeApp:
             raise error
 
 
+@pytest.fixture(autouse=True)
+def _no_real_connections(monkeypatch):
+    # The command drops the worker's Django connections between runs; here there are none of its own.
+    monkeypatch.setattr(run_worker, "close_old_connections", lambda: None)
+
+
 def test_a_worker_that_loses_its_database_is_started_again(settings, monkeypatch, caplog):
     settings.TASK_QUEUE = "procrastinate"
     app = FakeApp([OperationalError("terminating connection due to administrator command"), None])
