@@ -60,6 +60,7 @@ bench: install
 	$(PY) bench/writes.py
 	$(PY) bench/pages.py
 	$(PY) bench/load.py
+	$(PY) bench/tasks.py
 
 # docs/screenshots/<page>-<light|dark>.png from a throwaway demo site.
 screenshots: install browser
