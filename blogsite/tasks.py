@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from procrastinate import exceptions
 from procrastinate.contrib.django import app
@@ -34,5 +35,16 @@ async def recover_stalled_jobs(timestamp: int) -> int:
 @app.periodic(cron="17 3 * * *")  # daily, at a quiet hour
 @app.task(queueing_lock="blogsite.remove_old_jobs")
 async def remove_old_jobs(timestamp: int) -> None:
-    """Succeeded jobs are kept a week for the admin; failed ones stay until staff retry or delete them."""
+    """Succeeded jobs are kept a week for the admin; failed ones stay until staff retry them."""
     await app.job_manager.delete_old_jobs(nb_hours=7 * 24)
+    await sync_to_async(forget_failures_of_removed_jobs)()
+
+
+def forget_failures_of_removed_jobs() -> int:
+    """The recorded errors of jobs that are gone (a retry that succeeded, then a week)."""
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from .models import TaskFailure
+
+    deleted, _ = TaskFailure.objects.exclude(job_id__in=ProcrastinateJob.objects.values("id")).delete()
+    return deleted

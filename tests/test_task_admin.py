@@ -59,3 +59,13 @@ def test_retry_queues_failed_and_stuck_jobs_again_and_says_what_it_skipped(on_po
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, status FROM procrastinate_jobs WHERE id >= %s ORDER BY id", [failed])
         assert cursor.fetchall() == [(failed, "todo"), (stuck, "todo"), (done, "succeeded")]
+
+
+def test_the_daily_prune_forgets_the_errors_of_jobs_that_are_gone(on_postgres):
+    from blogsite.tasks import forget_failures_of_removed_jobs
+
+    kept = job("failed")
+    fail(kept, "still failing")
+    fail(kept + 1000, "of a job removed since")
+    assert forget_failures_of_removed_jobs() == 1
+    assert list(TaskFailure.objects.values_list("job_id", flat=True)) == [kept]
