@@ -148,6 +148,10 @@ class SiteProcess:
 
     @classmethod
     def web(cls, port: int, env: dict[str, str], log_dir: Path) -> SiteProcess:
+        # DEBUG off serves static files from collectstatic's manifest, as make serve does.
+        env = {**env, "STATIC_ROOT": str(log_dir / "static")}
+        collectstatic = [PYTHON, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]
+        subprocess.run(collectstatic, cwd=REPO_ROOT, env=env, check=True)
         gunicorn = str(Path(PYTHON).with_name("gunicorn"))
         command = [gunicorn, "blogsite.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
         return cls("web", [*command, "--no-control-socket", "--graceful-timeout", "5"], env, log_dir)

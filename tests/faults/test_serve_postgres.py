@@ -49,6 +49,7 @@ def serve(on_postgres, transactional_db, tmp_path):
         WEB_CONCURRENCY="2",
         ACCESS_LOG="/dev/null",
         SERVE_RUN_DIR=str(tmp_path / "run"),  # never the developer's own make serve
+        STATIC_ROOT=str(tmp_path / "static"),
     )
     log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
