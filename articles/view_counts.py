@@ -1,54 +1,15 @@
 """Article views counted in Redis and moved into ``Article.view_count`` by a flush.
 
-Adding 1 to the article's row on every read makes the readers of a popular
-article queue on one row lock. With ``VIEW_BUFFER_URL`` set, a view is one
-``HINCRBY`` on a Redis hash instead, and ``flush_views()`` (the periodic
-task ``articles.tasks.flush_buffered_views``, or ``manage.py flush_views``)
-adds what piled up to the rows, a few hundred articles per UPDATE. Without it, each view is
-the single F() update it always was.
+Invariant: every view is counted exactly once, whatever crashes; pages show
+the stored count plus the live hash, which may dip but never exceeds the views
+made. Without ``VIEW_BUFFER_URL`` a view is one F() UPDATE of its row.
 
-The keys, under ``VIEW_BUFFER_PREFIX``:
+Keys under ``VIEW_BUFFER_PREFIX``: ``<prefix>:live`` (article id → views,
+readers HINCRBY it), ``<prefix>:batch:<uuid>`` (a handed-over live hash),
+``<prefix>:batches`` (uuids not yet applied and deleted). A batch is applied
+with its unique ``ViewFlush`` row in one transaction, and deleted after COMMIT.
 
-``<prefix>:live``
-    article id → views since the last hand-over; readers HINCRBY it.
-``<prefix>:batch:<uuid>``
-    a hand-over of the live hash; nothing writes to it afterwards.
-``<prefix>:batches``
-    the uuids of batches that may not be applied yet, or applied but not yet
-    deleted.
-
-Every view is counted exactly once, whatever crashes:
-
-* The hand-over renames ``live`` to a new batch and registers the batch in one
-  Lua script: a view lands in the live hash before the rename (this batch) or
-  after it (a new live hash), never in both, never in neither.
-* A batch is applied in one database transaction that also inserts its
-  ``ViewFlush`` row (unique ``batch_id``). The row is the "applied" mark and
-  commits together with the counts, or neither does. Deleting the batch from
-  Redis only after COMMIT is what GitLab's flush gets wrong (it deletes inside
-  the transaction, so a failed COMMIT loses the views); reading and resetting
-  the counter in one step, as Discourse does, loses them when the process dies.
-* A flush first finishes the batches still registered. Died before COMMIT:
-  nothing was written, the batch is applied now. Died after COMMIT but before
-  the delete: the insert meets the unique row, nothing is added, the batch is
-  deleted. Two flushes of one batch at once: the second insert waits for the
-  first transaction and fails the same way (or succeeds if the first rolled
-  back).
-* ``ViewFlush`` rows are kept ``KEEP_FLUSH_RECORDS`` (7 days), and never
-  pruned while their batch is still registered, so a late duplicate is still
-  recognised.
-
-What pages show (``with_total_views``): the stored ``view_count`` plus the
-live hash, read in that order. A batch in flight (handed over, not committed)
-is in neither for those milliseconds, and a batch left by a crashed flush
-until the next flush; the count shown dips by it rather than ever exceeding
-the views actually made. Reading the rows before the live hash is what rules
-out showing a view twice: a view in the live hash was recorded after the last
-hand-over, so no committed batch holds it yet.
-
-What is not covered: views in Redis die with Redis if it runs without
-persistence (AOF/RDB), and a Redis Cluster needs the prefix to hold a hash tag
-(``{blogsite:views}``) so that the hand-over's keys share a slot.
+Why it is built this way, and what it does not cover: docs/view-counts.md.
 """
 
 from __future__ import annotations
@@ -76,7 +37,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PREFIX = "blogsite:views"
 # One UPDATE per this many articles: the CASE and the IN list stay a size any
 # database plans quickly.
 CHUNK_SIZE = 500
@@ -180,10 +140,10 @@ class ViewBuffer:
 
 def view_buffer() -> ViewBuffer | None:
     """The configured buffer, or None: views then go straight to the database."""
-    url = getattr(settings, "VIEW_BUFFER_URL", "")
+    url = settings.VIEW_BUFFER_URL
     if not url:
         return None
-    return ViewBuffer(_client(url), getattr(settings, "VIEW_BUFFER_PREFIX", DEFAULT_PREFIX))
+    return ViewBuffer(_client(url), settings.VIEW_BUFFER_PREFIX)
 
 
 # --- Counting a view -----------------------------------------------------------
@@ -226,7 +186,7 @@ def with_total_views(articles: Iterable[Article]) -> list[Article]:
     """The articles, loaded, each with ``total_views``: its stored count plus its buffered views.
 
     Loading the rows before reading the buffer keeps a view from being shown
-    twice when a flush commits in between (see the module's docstring).
+    twice when a flush commits in between (see docs/view-counts.md).
     """
     articles = list(articles)
     pending = pending_views(article.pk for article in articles)
