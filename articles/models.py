@@ -49,10 +49,21 @@ class ArticleQuerySet(models.QuerySet):
     def published(self) -> ArticleQuerySet:
         return self.filter(status=Article.Status.PUBLISHED)
 
+    def for_page(self) -> ArticleQuerySet:
+        # An article's page and each row of a listing show its author's name
+        # and its category: join them instead of two queries per article.
+        return self.select_related("author__user", "category")
+
+    def newest_first(self) -> ArticleQuerySet:
+        return self.order_by("-published_at", "-pk")
+
     def for_listing(self) -> ArticleQuerySet:
-        # A listing shows each article's author name and category: join them
-        # instead of two queries per row.
-        return self.select_related("author__user", "category").order_by("-published_at", "-pk")
+        return self.for_page().newest_first()
+
+    def for_dashboard(self) -> ArticleQuerySet:
+        # The dashboard's tables show each article's category, and read as
+        # the last edit first.
+        return self.select_related("category").order_by("-updated_at", "-pk")
 
 
 class Article(CountedModel):

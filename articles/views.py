@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
@@ -13,6 +12,7 @@ from comments.forms import CommentForm
 
 from .models import Article, ArticleRedirect, Category
 from .pagination import LenientPaginationMixin
+from .selectors import author_dashboard
 from .signals import article_viewed
 from .view_counts import with_total_views
 
@@ -48,7 +48,7 @@ class AuthorArticleListView(ArticleListView):
     template_name = "authors/author_detail.html"
 
     def get_queryset(self):
-        authors = Author.objects.select_related("user").annotate(follower_total=Count("followers"))
+        authors = Author.objects.with_user().with_follower_total()
         self.author = get_object_or_404(authors, user__username=self.kwargs["username"])
         return super().get_queryset().filter(author=self.author)
 
@@ -67,7 +67,7 @@ class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        return Article.objects.select_related("author__user", "category")
+        return Article.objects.for_page()
 
     def get(self, request, *args, **kwargs) -> HttpResponse:
         try:
@@ -116,18 +116,6 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     template_name = "articles/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        author = get_object_or_404(Author.objects.annotate(follower_total=Count("followers")), user=self.request.user)
-        articles = with_total_views(author.articles.select_related("category").order_by("-updated_at", "-pk"))
-        by_status = {status: [] for status in Article.Status}
-        for article in articles:
-            by_status[Article.Status(article.status)].append(article)
-        # Each table in the order of the date it shows: drafts by their last
-        # edit (as read), the next scheduled first, the newest publication first.
-        by_status[Article.Status.SCHEDULED].sort(key=lambda article: article.published_at or article.updated_at)
-        for status in (Article.Status.PUBLISHED, Article.Status.ARCHIVED):
-            by_status[status].sort(key=lambda article: article.published_at or article.updated_at, reverse=True)
-        totals = author.articles.aggregate(comments=Sum("comment_count", default=0))
-        # From the rows already read, not the aggregate: a flush committing
-        # between the two reads would show its batch twice.
-        totals["views"] = sum(article.total_views for article in articles)
-        return super().get_context_data(author=author, by_status=by_status, totals=totals, **kwargs)
+        author = get_object_or_404(Author.objects.with_follower_total(), user=self.request.user)
+        dashboard = author_dashboard(author=author)
+        return super().get_context_data(author=author, by_status=dashboard.by_status, totals=dashboard.totals, **kwargs)

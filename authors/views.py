@@ -60,7 +60,7 @@ class FollowActionView(LoginRequiredMixin, View):
         return redirect_to_login(self.author_url(), self.get_login_url(), self.get_redirect_field_name())
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        author = get_object_or_404(Author.objects.select_related("user"), user__username=kwargs["username"])
+        author = get_object_or_404(Author.objects.with_user(), user__username=kwargs["username"])
         self.act(author)
         return redirect(self.author_url())
 
