@@ -1,26 +1,21 @@
 from django.contrib import admin, messages
-from django.db import transaction
 
 from blogsite.admin_input import StrictInputMixin
 
 from .admin_forms import ArticleAdminForm
 from .models import Article, ArticleRedirect, Category
-from .services import publish_article
+from .services import set_article_status
 
 
 def _change_status(modeladmin, request, queryset, status: Article.Status, verb: str) -> None:
-    # Row by row through save(), never QuerySet.update(): the receivers count
-    # each transition and send its event.
+    # Row by row through the service's save(), never QuerySet.update(): the
+    # receivers count each transition and send its event. Each save is atomic
+    # by itself, so a failure keeps the rows changed before it.
     changed = 0
     for article in queryset.order_by("pk"):
         if article.status == status:
             continue
-        with transaction.atomic():
-            if status == Article.Status.PUBLISHED:
-                publish_article(article)
-            else:
-                article.status = status
-                article.save(update_fields=["status"])
+        set_article_status(article, status)
         changed += 1
     modeladmin.message_user(request, f"{changed} article(s) {verb}.", messages.SUCCESS)
 

@@ -10,11 +10,31 @@ from django.utils import timezone
 from .models import Article
 
 
-def publish_article(article: Article) -> Article:
-    """Publish by hand: counts and notifies through the receivers like any save."""
-    article.status = Article.Status.PUBLISHED
-    article.save(update_fields=["status"])
+def set_article_status(
+    article: Article, status: Article.Status, *, published_at: datetime.datetime | None = None
+) -> Article:
+    """Move the article to ``status``: counted and announced by the receivers like any save.
+
+    ``published_at`` is the planned time of a scheduled article, or the past
+    date of a first publication; without it the stored date stays, and the
+    receivers give an article published for the first time the present one.
+
+    Opens no transaction of its own: the save is atomic by itself, the
+    receivers' counter updates included (``CountedModel.save``). A caller that
+    must read and write in one transaction opens it around the call.
+    """
+    article.status = status
+    fields = ["status"]
+    if published_at is not None:
+        article.published_at = published_at
+        fields.append("published_at")
+    article.save(update_fields=fields)
     return article
+
+
+def publish_article(article: Article) -> Article:
+    """Publish by hand: ``set_article_status`` to published, with no transaction of its own either."""
+    return set_article_status(article, Article.Status.PUBLISHED)
 
 
 def publish_due_articles(*, now: datetime.datetime | None = None) -> list[Article]:
