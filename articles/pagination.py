@@ -1,16 +1,28 @@
-"""Paging that forgives: a reader who types ?page=abc or ?page=999 gets a page, not an error."""
+"""Pages of articles: paging that forgives, and each page's rows with their buffered views."""
 
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
 
+from .view_counts import with_total_views
 
-class LenientPaginationMixin:
-    """For ListView: a page that is not a number shows the first page, one past the end the last."""
+
+class ArticlePaginationMixin:
+    """For a ListView of articles.
+
+    A page that is not a number shows the first page, one past the end the
+    last: a reader who types ?page=abc or ?page=999 gets a page, not an error.
+    """
+
+    paginate_by = 10
 
     def paginate_queryset(self, queryset, page_size: int) -> tuple[Paginator, Page, list, bool]:
         paginator = self.get_paginator(
             queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=True
         )
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        # The page's rows are loaded here rather than by the template, so that
+        # their buffered views come in one HMGET; object_list, page_obj and
+        # article_list then all hold this one list.
+        page.object_list = with_total_views(page.object_list)
         return paginator, page, page.object_list, page.has_other_pages()

@@ -11,9 +11,8 @@ from django.db.models import Q
 from django.views.generic import ListView
 
 from .models import Article, ArticleQuerySet
-from .pagination import LenientPaginationMixin
+from .pagination import ArticlePaginationMixin
 from .search_syntax import SearchTerm, parse_search_query
-from .view_counts import with_total_views
 
 # Longer than anyone types into a search box; bounds the work a request can ask for.
 MAX_QUERY_LENGTH = 200
@@ -76,20 +75,14 @@ def substring_condition(alternatives: list[list[SearchTerm]]) -> Q:
     return reduce(operator.or_, (reduce(operator.and_, map(term_condition, terms)) for terms in alternatives))
 
 
-class SearchView(LenientPaginationMixin, ListView):
+class SearchView(ArticlePaginationMixin, ListView):
     template_name = "articles/search.html"
-    paginate_by = 10
 
     def get_queryset(self) -> ArticleQuerySet:
         self.search_query = clean_search_query(self.request.GET.get("q", ""))
         if not self.search_query:
             return Article.objects.none()
         return search_articles(Article.objects.published().for_listing(), self.search_query)
-
-    def paginate_queryset(self, queryset, page_size: int):
-        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
-        page.object_list = with_total_views(object_list)  # stored views plus those still buffered
-        return paginator, page, page.object_list, is_paginated
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(search_query=self.search_query, **kwargs)

@@ -11,26 +11,17 @@ from authors.models import Author, Follow
 from comments.forms import CommentForm
 
 from .models import Article, ArticleRedirect, Category
-from .pagination import LenientPaginationMixin
+from .pagination import ArticlePaginationMixin
 from .selectors import author_dashboard
 from .signals import article_viewed
 from .view_counts import with_total_views
 
 
-class ArticleListView(LenientPaginationMixin, ListView):
+class ArticleListView(ArticlePaginationMixin, ListView):
     template_name = "articles/article_list.html"
-    paginate_by = 10
 
     def get_queryset(self):
         return Article.objects.published().for_listing()
-
-    def paginate_queryset(self, queryset, page_size: int):
-        # The page's rows are loaded here rather than by the template, so that
-        # their buffered views come in one HMGET; object_list, page_obj and
-        # article_list then all hold this one list.
-        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
-        page.object_list = with_total_views(object_list)
-        return paginator, page, page.object_list, is_paginated
 
 
 class CategoryArticleListView(ArticleListView):
