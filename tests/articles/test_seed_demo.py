@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from PIL import Image
 
-from articles.demo import DEMO_PASSWORD
-from articles.demo_content import ADMIN, ARTICLES, AUTHORS, CATEGORIES, FOLLOWS
+from articles.demo.content import ADMIN, ARTICLES, AUTHORS, CATEGORIES, FOLLOWS
+from articles.demo.seed import DEMO_PASSWORD
 from articles.models import Article, Category
 from authors.models import Author, Follow
 from comments.models import Comment

@@ -5,7 +5,8 @@ from argparse import ArgumentParser
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
-from articles.demo import DemoLogin, SeedResult, SiteTotals, seed_demo, site_totals
+from articles.demo.seed import DemoLogin, SeedResult, seed_demo
+from articles.demo.totals import SiteTotals, site_totals
 from blogsite.emails import absolute_url
 
 

@@ -21,18 +21,19 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, F, QuerySet, TextChoices
+from django.db.models import F
 from django.utils import timezone
 
+from articles.models import Article, Category
+from articles.services import set_article_status
 from authors.models import Author, Follow
 from authors.services import follow_author
 from blogsite.effects import effects_discarded
 from comments.models import Comment
-from comments.services import add_comment, approve_comment, reject_comment
+from comments.services import add_comment, moderate_comment
 
-from .demo_content import ADMIN, ARTICLES, AUTHORS, CATEGORIES, FOLLOWS, ArticleSeed, CommentSeed, PersonSeed
-from .demo_covers import demo_cover
-from .models import Article, Category
+from .content import ADMIN, ARTICLES, AUTHORS, CATEGORIES, FOLLOWS, ArticleSeed, CommentSeed, PersonSeed
+from .covers import demo_cover
 
 # Shared by the demo authors so a visitor can sign in as any of them. The
 # admin gets a random one instead: a well-known superuser password would be a
@@ -153,7 +154,8 @@ def seed_article(
         seed_comment(article, comment_seed, users)
         result.created["comments"] += 1
     if seed.status == Article.Status.ARCHIVED:
-        archive(article)
+        # Taken down the way an editor would: counted as a move out of published.
+        set_article_status(article, Article.Status.ARCHIVED)
 
 
 def create_article(seed: ArticleSeed, *, author: Author, category: Category | None, now: datetime.datetime) -> Article:
@@ -178,12 +180,6 @@ def create_article(seed: ArticleSeed, *, author: Author, category: Category | No
     )
 
 
-def archive(article: Article) -> None:
-    """Take a published article down, the way an editor would: counted as a transition out of published."""
-    article.status = Article.Status.ARCHIVED
-    article.save(update_fields=["status"])
-
-
 def add_views(article: Article, views: int) -> None:
     """Give the article a plausible reading history.
 
@@ -203,44 +199,5 @@ def seed_comment(article: Article, seed: CommentSeed, users: dict[str, AbstractB
     else:
         comment = add_comment(article=article, body=seed.body, name=seed.guest_name, email=seed.guest_email)
     if comment.status != seed.status:
-        moderate(comment, seed.status)
+        moderate_comment(comment, seed.status)
     return comment
-
-
-def moderate(comment: Comment, status: Comment.Status) -> None:
-    if status == Comment.Status.APPROVED:
-        approve_comment(comment)
-    elif status == Comment.Status.REJECTED:
-        reject_comment(comment)
-    else:
-        raise ValueError(f"A comment cannot be moderated back to {status}.")
-
-
-# --- summary ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SiteTotals:
-    """How many of each thing the site holds, by status where there is one."""
-
-    authors: int
-    categories: int
-    follows: int
-    articles: dict[str, int]
-    comments: dict[str, int]
-
-
-def site_totals() -> SiteTotals:
-    return SiteTotals(
-        authors=Author.objects.count(),
-        categories=Category.objects.count(),
-        follows=Follow.objects.count(),
-        articles=count_by_status(Article._base_manager.all(), Article.Status),
-        comments=count_by_status(Comment._base_manager.all(), Comment.Status),
-    )
-
-
-def count_by_status(queryset: QuerySet, statuses: type[TextChoices]) -> dict[str, int]:
-    """Every status, in declaration order, with its number of rows (zeros included)."""
-    counts = dict(queryset.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n"))
-    return {status.value: counts.get(status.value, 0) for status in statuses}
