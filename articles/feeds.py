@@ -18,12 +18,9 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 
 from authors.models import Author
 
-from .markdown import render_markdown
 from .models import Article, ArticleQuerySet, Category
 
 FEED_LENGTH = 20
@@ -57,13 +54,8 @@ class LatestArticlesFeed(Feed):
         return as_html_text(item.title)
 
     def item_description(self, item: Article) -> str:
-        if item.excerpt:
-            return as_html_text(item.excerpt)
-        # Rendered first so Markdown syntax does not leak into readers' previews;
-        # then back to plain text (the tags stripped, the entities decoded) so
-        # the words are cut as text and escaped exactly once.
-        text = html.unescape(strip_tags(render_markdown(item.body)))
-        return as_html_text(Truncator(text).words(DESCRIPTION_WORDS))
+        # summary() is plain text: escaped here exactly once.
+        return as_html_text(item.summary(DESCRIPTION_WORDS, truncate="…"))
 
     def item_pubdate(self, item: Article) -> datetime | None:
         return item.published_at

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django.db import IntegrityError, models, router, transaction
 from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 from blogsite.counters import CountedModel
 
-from .markdown import reading_minutes
+from .markdown import reading_minutes, render_markdown
 from .slugs import unique_slug
 
 # A lost race for a slug costs one retry; this many in a row means something
 # other than a race is wrong.
 SLUG_ATTEMPTS = 5
+# Words of the body a listing shows for an article without an excerpt.
+SUMMARY_WORDS = 40
 
 
 class Category(CountedModel):
@@ -125,6 +130,19 @@ class Article(CountedModel):
     @property
     def reading_minutes(self) -> int:
         return reading_minutes(self.body)
+
+    def summary(self, words: int = SUMMARY_WORDS, *, truncate: str = " …") -> str:
+        """The excerpt, or else the body's first ``words`` words: plain text, for the caller to escape.
+
+        The body is rendered first so Markdown syntax does not leak into the
+        summary, then taken back to plain text (the tags stripped, the
+        entities decoded) so the words are cut as text. ``truncate`` ends a
+        cut body; the default is the one the listings show.
+        """
+        if self.excerpt:
+            return self.excerpt
+        text = html.unescape(strip_tags(render_markdown(self.body)))
+        return Truncator(text).words(words, truncate=truncate)
 
     def save(self, *, update_fields=None, **kwargs: Any) -> None:
         if update_fields is not None and "status" in update_fields:
