@@ -173,12 +173,21 @@ class Article(CountedModel):
                     raise
 
 
+class ArticleRedirectQuerySet(models.QuerySet):
+    def from_old_slug(self, old_slug: str) -> ArticleRedirect | None:
+        # The article's author comes along: whether the reader may follow the
+        # redirect to a draft depends on who wrote it.
+        return self.select_related("article__author").filter(old_slug=old_slug).first()
+
+
 class ArticleRedirect(models.Model):
     """An address an article had before its author changed the slug: it answers 301."""
 
     old_slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="redirects")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ArticleRedirectQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.old_slug} → {self.article.slug}"

@@ -65,7 +65,7 @@ class ArticleDetailView(DetailView):
             self.object = self.get_object()
         except Http404:
             # An address the author has since changed answers 301 to the new one.
-            redirect = ArticleRedirect.objects.select_related("article__author").filter(old_slug=kwargs["slug"]).first()
+            redirect = ArticleRedirect.objects.from_old_slug(kwargs["slug"])
             # Only to an article this reader may see: the redirect must not give
             # away the new address of a draft.
             if redirect is None or not (redirect.article.is_published or can_preview(request.user, redirect.article)):
