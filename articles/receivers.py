@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
 
-from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, atomic_block_cache, pending_delete_deltas
+from blogsite.cascades import delete_started_above
+from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pending_delete_deltas
 
 from .models import Article, ArticleRedirect
 from .signals import article_published, article_publishing, article_unpublished, article_unpublishing, article_viewed
@@ -80,29 +80,15 @@ def remember_old_slug(article: Article, old_slug: str, using: str) -> None:
     redirects.update_or_create(old_slug=old_slug, defaults={"article": article})
 
 
-def deleted_with_its_author(origin: object) -> bool:
-    """Whether this delete started above the article: its author (or the author's user).
-
-    An article cascades only from its author (a category's deletion sets it
-    to NULL), and then every article of that author goes in the same delete.
-    """
-    if origin is None:  # unknown origin: judge this article alone
-        return False
-    model = origin.model if isinstance(origin, QuerySet) else type(origin)
-    return not issubclass(model, Article)
-
-
 def stored_before_delete(article: Article, using: str, origin: object) -> ArticleState | None:
     """The stored row, locked; None if another process deleted it first."""
-    if not deleted_with_its_author(origin):
+    if not delete_started_above(Article, origin):
         return ArticleState.locked(article, using)
-    # All of the author's articles are going: one locked read for all of them
-    # instead of one per article (their category counts still need it).
-    key = ("articles of author", article.author_id)
-    cache = atomic_block_cache(using)
-    if key not in cache:
-        cache[key] = ArticleState.locked_where(using, author_id=article.author_id)
-    stored = cache[key].get(article.pk)
+    # An article cascades only from its author (a category's deletion sets it
+    # to NULL), and then all of the author's articles are going: one locked
+    # read for all of them instead of one per article (their category counts
+    # still need it).
+    stored = ArticleState.locked_where_once(using, author_id=article.author_id).get(article.pk)
     # Not among them: moved to another author (or deleted) since the delete
     # collected it. Read it alone, so whoever holds it now is counted right.
     return stored if stored is not None else ArticleState.locked(article, using)

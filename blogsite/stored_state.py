@@ -8,6 +8,8 @@ from typing import ClassVar, Self
 
 from django.db import models
 
+from .counters import atomic_block_cache
+
 
 class StoredState:
     """Base of a frozen dataclass whose fields are attnames of ``model``.
@@ -49,6 +51,19 @@ class StoredState:
             .values_list("pk", *cls.attnames())
         )
         return {pk: cls(*values) for pk, *values in rows}
+
+    @classmethod
+    def locked_where_once(cls, using: str, **filters: object) -> dict[object, Self]:
+        """``locked_where()``, read once per atomic block and reused by every later call with the same filters.
+
+        A cascade sends one pre_delete per row; reading each row's siblings
+        once for all of them is one locked SELECT instead of one per row.
+        """
+        cache = atomic_block_cache(using)
+        key = (cls, *sorted(filters.items()))
+        if key not in cache:
+            cache[key] = cls.locked_where(using, **filters)
+        return cache[key]
 
     @classmethod
     def written(cls, instance: models.Model, before: Self | None, update_fields: Collection[str] | None) -> Self:
