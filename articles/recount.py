@@ -62,13 +62,13 @@ class CountedColumn:
 
 
 def counted_columns() -> list[CountedColumn]:
-    published = Article._base_manager.filter(status=Article.Status.PUBLISHED)
+    # What counts is what the site calls published and approved (the QuerySet
+    # methods the pages use); only how it is counted differs from the receivers.
+    published = Article.objects.published()
     return [
         CountedColumn(Author, "article_count", published, "author", related=("user",)),
         CountedColumn(Category, "article_count", published, "category"),
-        CountedColumn(
-            Article, "comment_count", Comment._base_manager.filter(status=Comment.Status.APPROVED), "article"
-        ),
+        CountedColumn(Article, "comment_count", Comment.objects.approved(), "article"),
     ]
 
 

@@ -49,7 +49,7 @@ def settle_published_at(article: Article, before: ArticleState | None) -> None:
     """
     if article.published_at is None and before is not None and before.published_at is not None:
         article.published_at = before.published_at
-    if article.status != Article.Status.PUBLISHED or (before is not None and before.is_published):
+    if not article.is_published or (before is not None and before.is_published):
         return
     now = timezone.now()
     if article.published_at is None or article.published_at > now:
