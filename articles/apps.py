@@ -6,9 +6,6 @@ class ArticlesConfig(AppConfig):
     name = "articles"
 
     def ready(self) -> None:
-        from blogsite import page_cache
-
         from . import receivers
 
         receivers.register()
-        page_cache.register()

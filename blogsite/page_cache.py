@@ -1,31 +1,12 @@
-"""A shared cache of the public list pages, for readers who are not signed in.
+"""A shared cache of the public list pages, for anonymous readers (docs/page-cache.md).
 
-Home, category and author listings, the feeds and the sitemap are the same for
-every anonymous reader, so they are rendered once and kept in the cache
-backend (Redis when ``REDIS_URL`` is set). A reader never sees a wrong list or
-count for long:
+Invariant: a page rendered before a commit that changes what it shows is
+never served after that commit; only view counts may lag, by at most
+``PAGE_CACHE_SECONDS`` (0 turns the cache off).
 
-- Every page key contains a *generation* number kept in the cache. Whatever
-  changes what these pages show (a publication or unpublication, an edit of a
-  published article, a comment's moderation, a category, an author, a user's
-  name, a follow) bumps it with one atomic ``cache.incr`` after its
-  transaction commits: every page cached before is unreachable at once,
-  without looking for keys.
-- A request reads the generation *before* it reads the database. A page is
-  stored under the generation that was current when it started, so a page
-  rendered from data older than a commit is filed under a generation that the
-  commit has already retired, and is never served.
-- ``PAGE_CACHE_SECONDS`` (60 by default, 0 turns caching off) bounds the only
-  staleness left: view counts, which change without an event.
-
-Signed-in readers, and any request carrying a session or messages cookie
-(which may hold a per-user flash message), always get a live page and never
-fill the cache. Article pages are not cached at all: each read is a view to
-count, and their comment form carries the reader's own CSRF token.
-
-With several server processes the cache must be shared (Redis); a local-memory
-cache is per process, and one process's invalidation would not reach another's
-pages.
+Keys: ``page_cache:generation``, a number bumped after every such commit;
+``page_cache:<generation>:<sha256 of the absolute URL>``, a page (status,
+headers, body) filed under the generation its request read before the database.
 """
 
 from __future__ import annotations
@@ -40,14 +21,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+
+from .cascades import delete_origin, delete_started_above
 
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "page_cache:generation"
-DEFAULT_SECONDS = 60
 # Query parameters the cached views read; any other makes the request live, so
 # nobody can fill the cache with ?junk=1, ?junk=2, …
 CACHEABLE_PARAMETERS = {"page"}
@@ -57,10 +39,6 @@ MESSAGES_COOKIE = "messages"
 HIT_HEADER = "X-Page-Cache"
 
 View = Callable[..., HttpResponse]
-
-
-def page_cache_seconds() -> int:
-    return getattr(settings, "PAGE_CACHE_SECONDS", DEFAULT_SECONDS)
 
 
 def fresh_generation() -> int:
@@ -126,7 +104,7 @@ def cache_public_page(view: View) -> View:
 
     @functools.wraps(view)
     def cached_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        seconds = page_cache_seconds()
+        seconds = settings.PAGE_CACHE_SECONDS
         if seconds <= 0 or not is_cacheable_request(request):
             return view(request, *args, **kwargs)
         try:
@@ -201,7 +179,7 @@ def on_article_save(sender, instance, raw: bool, using: str, **kwargs) -> None:
 def on_comment_save(sender, instance, created: bool, raw: bool, using: str, **kwargs) -> None:
     # Only approved comments count; a new pending or rejected one changes no
     # page, but a moderation (approve, reject, re-open) may move the count.
-    if raw or (created and instance.status != "approved"):
+    if raw or (created and not instance.is_approved):
         return
     invalidate_after_commit(using)
 
@@ -227,11 +205,9 @@ def on_delete(sender, using: str, origin=None, **kwargs) -> None:
 def deleted_through_a_cascade(sender: type[Model], origin: object) -> bool:
     from articles.models import Article
 
-    if origin is None:
-        return False
-    origin_model = origin.model if isinstance(origin, QuerySet) else type(origin)
-    roots = {Article, *watched_models()}
-    return origin_model is not sender and issubclass(origin_model, tuple(roots))
+    # Skipped only below a row that invalidates by itself: a cascade from
+    # anywhere else leaves it to every row it reaches.
+    return delete_started_above(sender, origin) and issubclass(delete_origin(origin), (Article, *watched_models()))
 
 
 def watched_models() -> list[type[Model]]:

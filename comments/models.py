@@ -46,3 +46,7 @@ class Comment(models.Model):
             using=kwargs.get("using") or router.db_for_write(Comment, instance=self), savepoint=False
         ):
             super().save(**kwargs)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
