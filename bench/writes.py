@@ -62,7 +62,6 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, reset_queries, transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
-from django.dispatch.dispatcher import _make_id
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.text import slugify
@@ -297,14 +296,21 @@ NAIVE_RECEIVERS: tuple[tuple[Signal, type[models.Model], Callable[..., None], st
 )
 
 
-def is_connected(signal: Signal, sender: type[models.Model], dispatch_uid: str) -> bool:
-    # Signal keeps (dispatch_uid, id of sender) as each receiver's lookup key.
-    key = (dispatch_uid, _make_id(sender))
-    return any(receiver[0] == key for receiver in signal.receivers)
+def connect_project_receivers() -> None:
+    articles.receivers.register()
+    comments.receivers.register()
 
 
 def require_project_receivers() -> None:
-    missing = [uid for signal, sender, uid in PROJECT_RECEIVERS if not is_connected(signal, sender, uid)]
+    """Fail unless every receiver in PROJECT_RECEIVERS is connected; leave them all connected.
+
+    Signal has no public "is this receiver connected?": disconnect() by
+    dispatch_uid answers it, and the apps' register() connects them again.
+    """
+    missing = [
+        uid for signal, sender, uid in PROJECT_RECEIVERS if not signal.disconnect(sender=sender, dispatch_uid=uid)
+    ]
+    connect_project_receivers()
     if missing:
         raise RuntimeError(f"Project receivers not connected: {', '.join(missing)}")
 
@@ -323,8 +329,7 @@ def naive_receivers_instead_of_the_projects() -> Iterator[None]:
     finally:
         for signal, sender, _receiver, uid in NAIVE_RECEIVERS:
             signal.disconnect(sender=sender, dispatch_uid=uid)
-        articles.receivers.register()
-        comments.receivers.register()
+        connect_project_receivers()
         require_project_receivers()
 
 
