@@ -3,6 +3,12 @@
 No Django import at module level: the scripts import this module before
 ``django.setup()``, and some of them choose ``DATABASE_URL`` before Django
 reads the settings. What needs Django imports it where it runs.
+
+``BENCH_SMOKE=1`` (``make bench-smoke``, which CI runs) makes every script run
+each of its code paths once, checks included, on the smallest data and the
+fewest rounds, and leave ``docs/benchmarks.md`` alone: a renamed receiver or
+service breaks CI rather than the next benchmark day. The child processes
+inherit the variable with the rest of the environment.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
 # The server on which a private database is created and dropped; the database
 # named in this URL is only used to issue CREATE/DROP DATABASE.
 POSTGRES_SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://root@127.0.0.1:5432/postgres")
+SMOKE = os.environ.get("BENCH_SMOKE", "") == "1"
 
 
 # --------------------------------------------------------------------------
@@ -160,9 +167,14 @@ def updated_document(existing: str, section: str, markers: tuple[str, str]) -> s
 def write_section(script: str | Path, section: str, *, header: str = "# Benchmarks\n") -> None:
     """Replace the script's section of docs/benchmarks.md (or append it); leave the rest alone.
 
-    ``header`` begins the document when there is none yet.
+    ``header`` begins the document when there is none yet. A smoke run's
+    figures describe nothing: it writes nothing.
     """
+    if SMOKE:
+        print(f"\nSmoke run ({script_name(script)}): {DOC_PATH.relative_to(REPO_ROOT)} left as it is")
+        return
     # Read right before writing: other scripts own other sections of the same file.
     existing = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else header
     DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
     DOC_PATH.write_text(updated_document(existing, section, section_markers(script)), encoding="utf-8")
+    print(f"\nWrote {DOC_PATH.relative_to(REPO_ROOT)}")

@@ -64,7 +64,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from bench.common import (  # noqa: E402
-    DOC_PATH,
+    SMOKE,
     command_line,
     markdown_table,
     postgres_admin_connection,
@@ -80,7 +80,7 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 HOST = "127.0.0.1"
 MAX_SECONDS = 20
 STARTUP_TIMEOUT = 120
-WARM_UP_SECONDS = 1.0
+WARM_UP_SECONDS = 0.2 if SMOKE else 1.0
 REQUEST_TIMEOUT = 30
 
 
@@ -304,7 +304,8 @@ DIRECT, BUFFERED = "in the row (F() UPDATE)", "buffered in Redis (flush_views)"
 # PostgreSQL 15+ backends publish their counters (xact_commit) at most once a
 # second while busy, and what is left after up to 10 s idle: the counters are
 # read this long after a run's last request.
-SETTLE_SECONDS = 11
+# A smoke run (BENCH_SMOKE=1) keeps none of these figures and does not wait.
+SETTLE_SECONDS = 0 if SMOKE else 11
 LOCK_SAMPLE_INTERVAL = 0.05
 
 
@@ -720,6 +721,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--crowd-workers", type=int, default=6, help="gunicorn workers of the crowded hot article")
     parser.add_argument("--crowd-rounds", type=int, default=2, help="crowded hot-article runs of each mode")
+    if SMOKE:
+        # Every page and one hot-article run of each mode, for a moment, on few processes. The crowded
+        # group (the same code on more processes) is left out: each site started costs seconds.
+        parser.set_defaults(seconds=0.5, concurrency=2, workers=1, hot_seconds=0.5, rounds=1, crowd_clients=0)
     args = parser.parse_args(argv)
     for name in ("seconds", "hot_seconds"):
         if not 0 < getattr(args, name) <= MAX_SECONDS:
@@ -779,7 +784,6 @@ def main(argv: list[str]) -> int:
     print()
     print(hot_runs_table(hot))
     write_section(__file__, section(runs, hot, unavailable, args, argv))
-    print(f"\nWrote {DOC_PATH.relative_to(REPO_ROOT)}")
     failed = [run.label for run in [*runs, *(entry.run for entry in hot)] if run.failures or not run.successes]
     inexact = [entry.run.label for entry in hot if not entry.exact]
     if failed or inexact:

@@ -76,8 +76,8 @@ from articles.signals import article_viewed
 from authors.models import Author
 from authors.tasks import notify_followers_of_publication
 from bench.common import (
-    DOC_PATH,
     POSTGRES_SERVER_URL,
+    SMOKE,
     MeasurementFailed,
     command_line,
     markdown_table,
@@ -101,7 +101,8 @@ markers, and only that section is replaced when the script runs again; new
 sections (load figures, queries per page) go between markers of their own.
 """
 
-DEFAULT_REPETITIONS = 5
+# A smoke run (BENCH_SMOKE=1) measures each operation once.
+DEFAULT_REPETITIONS = 1 if SMOKE else 5
 COLLISION_COUNTS = (0, 10, 100)
 COMMENTS_ON_DELETED_ARTICLE = 10
 BODY = "Some *Markdown* body."
@@ -1059,7 +1060,6 @@ def report(argv: list[str], args: argparse.Namespace) -> int:
     if postgres is None:
         print(f"\n{postgres_problem}\nOnly the SQLite table is written.")
     write_section(__file__, writes_section(sqlite, postgres, postgres_problem, argv), header=DOC_HEADER)
-    print(f"\nWrote {DOC_PATH.relative_to(REPO_ROOT)}")
     return 0
 
 
