@@ -36,13 +36,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(condition: Callable[[], object], *, timeout: float, what: str, every: float = 0.1) -> object:
+def wait_until(
+    condition: Callable[[], object],
+    *,
+    timeout: float,
+    what: str,
+    every: float = 0.1,
+    explain: Callable[[], str] | None = None,
+) -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if result := condition():
             return result
         time.sleep(every)
-    raise AssertionError(f"Not within {timeout:g} s: {what}")
+    raise AssertionError(f"Not within {timeout:g} s: {what}" + (f"\n{explain()}" if explain else ""))
+
+
+def queue_report(*processes: SiteProcess) -> str:
+    """What the queue and the processes say, for a test that waited in vain."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT task_name, status, attempts, count(*) FROM procrastinate_jobs GROUP BY 1, 2, 3")
+        jobs = cursor.fetchall()
+        cursor.execute("SELECT job_id, error FROM blogsite_taskfailure ORDER BY id DESC LIMIT 10")
+        failures = cursor.fetchall()
+    logs = "\n".join(f"--- {p.name} (alive: {p.alive()}) ---\n{p.output()[-6000:]}" for p in processes)
+    return f"jobs: {jobs}\nnewest failures: {failures}\n{logs}"
 
 
 # --- The mail server -------------------------------------------------------------

@@ -33,6 +33,7 @@ from .harness import (
     SiteProcess,
     free_port,
     job_statuses,
+    queue_report,
     terminate_other_backends,
     wait_until,
 )
@@ -263,7 +264,12 @@ def test_cut_database_connections_under_load_lose_no_email_and_the_site_keeps_an
     assert web.alive() and worker.alive()  # nothing died of it
     assert Reader(base, "/").status_of(article.get_absolute_url()) == 200
     expected = {message_id(f"comment:{pk}", author.user.email) for pk in Comment.objects.values_list("pk", flat=True)}
-    wait_until(lambda: set(sink.ids()) >= expected, timeout=60, what="an email for every saved comment")
+    wait_until(
+        lambda: set(sink.ids()) >= expected,
+        timeout=60,
+        what="an email for every saved comment",
+        explain=lambda: f"missing: {len(expected - set(sink.ids()))}\n" + queue_report(web, worker),
+    )
     time.sleep(1)
     errors = answers.count(500)
     logged = web.output().count("Internal Server Error:")
