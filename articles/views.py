@@ -44,8 +44,7 @@ class AuthorArticleListView(ArticleListView):
         return super().get_queryset().filter(author=self.author)
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
-        is_following = user.is_authenticated and Follow.objects.filter(follower=user, author=self.author).exists()
+        is_following = Follow.objects.is_following(self.request.user, self.author)
         return super().get_context_data(author=self.author, is_following=is_following, **kwargs)
 
 
@@ -97,7 +96,7 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("comment_form", CommentForm(user=self.request.user))
         with_total_views([self.object])
-        comments = self.object.comments.approved().order_by("created_at", "pk")
+        comments = self.object.comments.for_article_page()
         return super().get_context_data(
             comments=comments, can_edit=can_preview(self.request.user, self.object), **kwargs
         )

@@ -44,12 +44,20 @@ class Author(CountedModel):
         return reverse("author_detail", kwargs={"username": self.user.get_username()})
 
 
+class FollowQuerySet(models.QuerySet):
+    def is_following(self, user, author: Author) -> bool:
+        """Whether ``user`` (perhaps anonymous: then no query) follows ``author``."""
+        return user.is_authenticated and self.filter(follower=user, author=author).exists()
+
+
 class Follow(models.Model):
     """A reader who wants an email when an author publishes."""
 
     follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="following")
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="followers")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowQuerySet.as_manager()
 
     class Meta:
         constraints = [

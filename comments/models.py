@@ -6,6 +6,10 @@ class CommentQuerySet(models.QuerySet):
     def approved(self) -> "CommentQuerySet":
         return self.filter(status=Comment.Status.APPROVED)
 
+    def for_article_page(self) -> "CommentQuerySet":
+        """What readers see under an article: the approved comments, in the order they were written."""
+        return self.approved().order_by("created_at", "pk")
+
     def pending(self) -> "CommentQuerySet":
         return self.filter(status=Comment.Status.PENDING)
 
