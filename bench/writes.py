@@ -66,7 +66,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.text import slugify
 
+import articles.models
 import articles.receivers
+import articles.slugs
 import authors.receivers
 import comments.receivers
 from articles.models import Article, Category
@@ -541,6 +543,97 @@ BASELINE_RECORDING = "after_commit"
 
 
 # --------------------------------------------------------------------------
+# A batch of creates with one title against one of distinct titles
+# --------------------------------------------------------------------------
+
+BATCH_CREATES = 20 if SMOKE else 1000
+BATCH_REPETITIONS = 1 if SMOKE else 3
+
+
+def fetch_every_colliding_slug(queryset: models.QuerySet, title: str) -> str:
+    """The previous shape: one SELECT returning every slug a candidate could equal, the first free one picked here."""
+    max_length = queryset.model._meta.get_field("slug").max_length
+    base = articles.slugs.slug_base(title, max_length)
+    query = articles.slugs.taken_slugs_query(base, max_length)
+    taken = set(queryset.filter(query).values_list("slug", flat=True))
+    return next(candidate for candidate in articles.slugs.slug_candidates(base, max_length) if candidate not in taken)
+
+
+@dataclass(frozen=True)
+class SlugShape:
+    key: str
+    label: str
+    unique_slug: Callable[[models.QuerySet, str], str]
+
+
+SLUG_SHAPES: tuple[SlugShape, ...] = (
+    SlugShape("every_slug", "every colliding slug fetched (previous shape)", fetch_every_colliding_slug),
+    SlugShape("one_row", "one row: base taken?, highest number (blogsite)", articles.slugs.unique_slug),
+)
+
+
+@contextmanager
+def slugs_made_by(shape: SlugShape) -> Iterator[None]:
+    """Article.save() as shipped, its retry included, with only the slug function swapped; always put back."""
+    if articles.models.unique_slug is not articles.slugs.unique_slug:
+        raise RuntimeError("articles.models no longer makes slugs with articles.slugs.unique_slug")
+    articles.models.unique_slug = shape.unique_slug
+    try:
+        yield
+    finally:
+        articles.models.unique_slug = articles.slugs.unique_slug
+
+
+def create_batch(world: World, titles: list[str]) -> float:
+    started = time.perf_counter()
+    for title in titles:
+        Article.objects.create(**world.article_fields(title))
+    return time.perf_counter() - started
+
+
+def rows_of_the_slug_select(world: World, title: str) -> int:
+    """Create one more article titled ``title``; run its slug SELECT (its first statement) again and count the rows."""
+    executed: list[tuple[str, Any]] = []
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        executed.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        Article.objects.create(**world.article_fields(title))
+    sql, params = next((sql, params) for sql, params in executed if sql.startswith("SELECT"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return len(cursor.fetchall())
+
+
+def measure_slug_batches(world: World) -> list[dict[str, Any]]:
+    """Per slug shape: seconds for BATCH_CREATES creates of distinct titles, then of one title, each deleted after."""
+    results = []
+    with Blogsite().active():
+        for shape in SLUG_SHAPES:
+            with slugs_made_by(shape):
+                distinct, same, rows = [], [], []
+                for repetition in range(BATCH_REPETITIONS):
+                    tag = f"{shape.key} {repetition}"
+                    titles = [f"Distinct {tag} {number}" for number in range(BATCH_CREATES)]
+                    distinct.append(create_batch(world, titles))
+                    Article.objects.filter(title__in=titles).delete()
+                    title = f"Same title {tag}"
+                    same.append(create_batch(world, [title] * BATCH_CREATES))
+                    base = slugify(title, allow_unicode=True)
+                    expected = {base, *(f"{base}-{number}" for number in range(2, BATCH_CREATES + 1))}
+                    got = set(Article.objects.filter(title=title).values_list("slug", flat=True))
+                    if got != expected:
+                        raise AssertionError(f"{shape.key}: {BATCH_CREATES} creates of one title gave {sorted(got)}")
+                    rows.append(rows_of_the_slug_select(world, title))
+                    Article.objects.filter(title=title).delete()
+            results.append({"key": shape.key, "label": shape.label, "distinct": distinct, "same": same, "rows": rows})
+    require_exact_counters("slug batches")
+    return results
+
+
+# --------------------------------------------------------------------------
 # Measuring, in the child process
 # --------------------------------------------------------------------------
 
@@ -686,6 +779,7 @@ def measure_this_database(repetitions: int) -> dict[str, Any]:
         "operations": [{"label": label, **strategies} for label, strategies in by_label.items()],
         # Without a queue (SQLite) there is no job to defer: the task runs after COMMIT either way.
         "email": measure_email_recordings(world, repetitions) if queue_is_durable() else None,
+        "slug_batches": measure_slug_batches(world),
     }
 
 
@@ -869,6 +963,45 @@ def in_transaction_counts(summary: dict[str, Any]) -> list[int]:
     return [total - after for total, after in zip(summary["counts"], summary["after_commit_counts"], strict=True)]
 
 
+def batch_ratio(shape: dict[str, Any]) -> float:
+    return median(shape["same"]) / median(shape["distinct"])
+
+
+def slug_batch_table(results: list[dict[str, Any]]) -> str:
+    """Per database and slug shape: the two batches, their ratio, the rows the slug SELECT returned."""
+    headers = [
+        "database",
+        "slug SELECT",
+        f"{BATCH_CREATES:,} distinct titles, s",
+        f"{BATCH_CREATES:,} creates of one title, s",
+        "one title / distinct",
+        f"rows of the slug SELECT, {BATCH_CREATES + 1:,} slugs taken",
+    ]
+    rows = [
+        [
+            result["database"]["label"],
+            shape["label"],
+            f"{median(shape['distinct']):.2f}",
+            f"{median(shape['same']):.2f}",
+            f"{batch_ratio(shape):.2f}",
+            count_cell(shape["rows"]),
+        ]
+        for result in results
+        for shape in result["slug_batches"]
+    ]
+    return markdown_table(headers, rows, right_aligned={2, 3, 4, 5})
+
+
+def slug_batch_section(results: list[dict[str, Any]]) -> str:
+    return "\n\n".join(
+        [
+            "### Creates of one title against distinct titles (the same run)",
+            reflowed(SLUG_BATCH_EXPLANATION.format(creates=f"{BATCH_CREATES:,}", repetitions=BATCH_REPETITIONS)),
+            slug_batch_table(results),
+        ]
+    )
+
+
 def database_section(result: dict[str, Any], where: str) -> str:
     return "\n\n".join(
         [
@@ -958,6 +1091,22 @@ strategy: a draft for publish, a published one (in a category) for the rest.
 list; it shows what a cascade costs.
 """
 
+SLUG_BATCH_EXPLANATION = """\
+**What a create pays for collisions.** {creates} drafts created one after
+the other with `Article.objects.create()` (blogsite's `Article.save()`, its
+retry on a lost race included), first with {creates} distinct titles, then
+with one title, so the k-th create meets k − 1 collisions; each batch is
+deleted before the next, and the same-title batch is checked to hold `base`,
+`base-2`, … exactly. The slug function is swapped for a pass: **every
+colliding slug fetched** is the shape before, one SELECT returning every slug
+a candidate could equal (k − 1 rows) and the first free one picked in Python;
+**one row** is `articles.slugs.unique_slug` now, one aggregate SELECT
+answering whether `base` is taken and the highest number after it. Seconds
+are the median of {repetitions} batches (the query log of DEBUG included, as
+in the tables above); the last column counts the rows that the slug SELECT of
+one more create returns when run again right after it.
+"""
+
 EMAIL_EXPLANATION = """\
 **What recording the email in the transaction costs, and what it buys.** The
 publish and the comment above, measured again in the same run, on the same
@@ -1006,6 +1155,7 @@ def writes_section(
             postgres_part += "\n\n" + email_section(postgres)
     else:
         postgres_part = f"### PostgreSQL\n\nNot measured: {postgres_problem}"
+    measured = [result for result in (sqlite, postgres) if result is not None]
     parts = [
         SECTION_START,
         "## Writes: SQL statements per operation",
@@ -1013,6 +1163,7 @@ def writes_section(
         explanation,
         database_section(sqlite, "a temporary file database"),
         postgres_part,
+        slug_batch_section(measured),
         SECTION_END,
     ]
     return "\n\n".join(parts) + "\n"
@@ -1057,6 +1208,8 @@ def report(argv: list[str], args: argparse.Namespace) -> int:
                 print(email_table(result))
             if args.show_sql:
                 print_sql(result)
+    print("\nCreates of one title against distinct titles\n")
+    print(slug_batch_table([result for result in (sqlite, postgres) if result is not None]))
     if postgres is None:
         print(f"\n{postgres_problem}\nOnly the SQLite table is written.")
     write_section(__file__, writes_section(sqlite, postgres, postgres_problem, argv), header=DOC_HEADER)
