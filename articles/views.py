@@ -12,6 +12,7 @@ from comments.forms import CommentForm
 
 from .models import Article, ArticleRedirect, Category
 from .pagination import ArticlePaginationMixin
+from .readers import is_countable_read
 from .selectors import author_dashboard
 from .signals import article_viewed
 from .view_counts import with_total_views
@@ -86,9 +87,9 @@ class ArticleDetailView(DetailView):
 
     def counts_as_a_read(self, request) -> bool:
         # Readers are counted; the author checking their own page and the
-        # editors are not, and a HEAD request reads nothing.
+        # editors are not, nor a HEAD, a prefetch or a crawler (readers.py).
         return (
-            request.method == "GET"
+            is_countable_read(request)
             and self.object.is_published
             and not (request.user.is_authenticated and can_preview(request.user, self.object))
         )

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django import forms
 from django.contrib.auth.models import AnonymousUser, User
+from django.utils.safestring import SafeString
 
 from .models import Comment
+
+# A blank comment form's HTML, by the fields it has. It names no reader (no
+# value, no initial, no error), so one process renders each variant once.
+_blank_form_html: dict[tuple[str | None, ...], SafeString] = {}
 
 
 class CommentForm(forms.ModelForm):
@@ -20,3 +26,19 @@ class CommentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if user is not None and user.is_authenticated:
             del self.fields["name"], self.fields["email"]
+
+    def as_crispy_html(self) -> SafeString:
+        """The form as `{{ form|crispy }}` writes it, the blank one from memory.
+
+        Crispy walks its field templates on every render: a fifth of the
+        article page's time, spent writing the same blank form (a guest's or a
+        signed-in reader's) for every reader. A form that carries anything of
+        a reader's, their input and its errors, is rendered afresh.
+        """
+        if self.is_bound or self.initial or any(field.initial is not None for field in self.fields.values()):
+            return as_crispy_form(self)
+        key = (self.prefix, str(self.auto_id), *self.fields)
+        html = _blank_form_html.get(key)
+        if html is None:
+            html = _blank_form_html[key] = as_crispy_form(self)
+        return html

@@ -534,3 +534,117 @@ def test_views_recorded_and_flushed_by_several_processes_are_each_counted_once(o
     assert sum(ViewFlush.objects.values_list("views", flat=True)) == RECORDERS * VIEWS_PER_RECORDER
     assert all(r.result["rounds"] > 0 for r in reports[RECORDERS:]), [r.result for r in reports[RECORDERS:]]
     assert_buffer_empty(buffer)
+
+
+# --- Who counts as a reader -------------------------------------------------------------
+
+# Real User-Agent strings, as each sends them.
+CRAWLERS_AND_PREVIEWS = {
+    "Googlebot": "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.6478.126 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Bingbot": "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; "
+    "+http://www.bing.com/bingbot.htm) Chrome/116.0.1938.76 Safari/537.36",
+    "DuckDuckBot": "DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)",
+    "Baiduspider": "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
+    "YandexBot": "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
+    "Applebot": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)",
+    "facebookexternalhit": "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "iMessage": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_1) AppleWebKit/601.2.4 (KHTML, like Gecko) "
+    "Version/9.0.1 Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0",
+    "Twitterbot": "Twitterbot/1.0",
+    "Slackbot": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    "Slackbot-LinkExpanding": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "Slack-ImgProxy": "Slack-ImgProxy (+https://api.slack.com/robots)",
+    "Discordbot": "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+    "TelegramBot": "TelegramBot (like TwitterBot)",
+    "WhatsApp": "WhatsApp/2.23.20.0 A",
+    "LinkedInBot": "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+    "Pinterestbot": "Mozilla/5.0 (compatible; Pinterestbot/1.0; +http://www.pinterest.com/bot.html)",
+    "redditbot": "Mozilla/5.0 (compatible; redditbot/1.0; +http://www.reddit.com/feedback)",
+    "Embedly": "Mozilla/5.0 (compatible; Embedly/0.2; +http://support.embed.ly/)",
+    "Iframely": "Iframely/1.3.1 (+https://iframely.com/docs/about)",
+    "SkypeUriPreview": "Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5",
+    "Mastodon": "http.rb/5.1.1 (Mastodon/4.2.10; +https://mastodon.social/)",
+    "an unnamed crawler": "Mozilla/5.0 (compatible; SomeCrawler/1.0)",
+    "an unnamed spider": "Sogou web spider/4.0(+http://www.sogou.com/docs/help/webmasters.htm#07)",
+    "curl": "curl/8.5.0",
+    "Wget": "Wget/1.21.4",
+    "python-requests": "python-requests/2.32.3",
+    "python-urllib": "Python-urllib/3.11",
+    "python-httpx": "python-httpx/0.27.0",
+    "aiohttp": "Python/3.11 aiohttp/3.9.5",
+    "Go-http-client": "Go-http-client/2.0",
+}
+
+BROWSERS = {
+    "Chrome": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36",
+    "Firefox": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    "Safari": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Safari/605.1.15",
+    "mobile Safari": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Edge": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.2592.87",
+    "Chrome on Android": "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Mobile Safari/537.36",
+    # "bot" inside a phone's model name is not a robot.
+    "a Cubot phone": "Mozilla/5.0 (Linux; Android 9; CUBOT P30) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.6099.144 Mobile Safari/537.36",
+    # The in-app browsers of the networks whose previewers are not counted carry people.
+    "Facebook's in-app browser": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.34.107;FBBV/611417213;FBDV/iPhone15,2]",
+    "LinkedIn's in-app browser": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 [LinkedInApp]/9.29.8",
+    # No User-Agent at all names no robot (and is what bench/load.py sends).
+    "no User-Agent": None,
+}
+
+
+def visit(client, article: Article, user_agent: str | None = None, **headers: str):
+    if user_agent is not None:
+        headers["User-Agent"] = user_agent
+    return client.get(article.get_absolute_url(), headers=headers)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user_agent", CRAWLERS_AND_PREVIEWS.values(), ids=CRAWLERS_AND_PREVIEWS.keys())
+def test_crawlers_and_link_previews_are_served_the_page_but_count_no_view(counting, client, user_agent):
+    article = published()
+    response = visit(client, article, user_agent)
+    assert response.status_code == 200
+    assert article.title in response.content.decode()
+    assert counted_views(article) == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user_agent", BROWSERS.values(), ids=BROWSERS.keys())
+def test_a_reader_in_a_browser_counts_one_view(client, user_agent):
+    article = published()
+    assert visit(client, article, user_agent).status_code == 200
+    assert counted_views(article) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Purpose": "prefetch"},
+        {"Sec-Purpose": "prefetch;prerender"},
+        {"Purpose": "prefetch"},
+        {"X-Moz": "prefetch"},
+    ],
+    ids=["Sec-Purpose", "Sec-Purpose prerender", "Purpose", "X-Moz"],
+)
+def test_a_prefetch_is_served_but_counts_no_view(client, headers):
+    article = published()
+    assert visit(client, article, BROWSERS["Chrome"], **headers).status_code == 200
+    assert counted_views(article) == 0
+
+
+@pytest.mark.django_db
+def test_a_head_request_counts_no_view(client):
+    article = published()
+    assert client.head(article.get_absolute_url(), headers={"User-Agent": BROWSERS["Firefox"]}).status_code == 200
+    assert counted_views(article) == 0

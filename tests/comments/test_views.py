@@ -1,9 +1,15 @@
 """Commenting from the article page, as a guest and as a signed-in reader."""
 
+import re
+
 import pytest
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
 from django.urls import reverse
 
 from articles.models import Article
+from comments.forms import CommentForm
 from comments.models import Comment
 from tests.factories import ArticleFactory
 
@@ -79,3 +85,55 @@ def test_posting_a_comment_does_not_count_a_view(client, reader):
     client.post(comment_url(article), {"body": ""})  # invalid: the page is rendered again
     article.refresh_from_db()
     assert article.view_count == 0
+
+
+# --- The comment form, kept by crispy's rendering but not re-walked per reader ------------
+
+
+def form_html(html: str) -> str:
+    """The comment form as the page writes it, the reader's CSRF token blanked."""
+    form = re.search(r'<form method="post" action="[^"]*/comments/" novalidate>.*?</form>', html, re.S).group(0)
+    return re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]+"', r'\1"', form)
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["guest", "signed-in reader"])
+def test_the_blank_form_is_what_crispy_writes(client, reader, signed_in):
+    article = ArticleFactory(status="published")
+    user = reader if signed_in else AnonymousUser()
+    if signed_in:
+        client.force_login(reader)
+    fresh = as_crispy_form(CommentForm(user=user))
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert CommentForm(user=user).as_crispy_html() == fresh
+    assert fresh in html
+    assert ('id="id_name"' in fresh, 'id="id_body"' in fresh) == (not signed_in, True)
+
+
+def test_an_invalid_submission_shows_errors_next_to_fields_with_input_kept_and_leaves_the_blank_form_blank(client):
+    article = ArticleFactory(status="published")
+    posted = {"name": "", "email": "not-an-email", "body": 'Kept <b>text</b> & "quotes"'}
+
+    invalid = client.post(comment_url(article), posted).content.decode()
+    blank = client.get(article.get_absolute_url()).content.decode()
+
+    form = CommentForm(posted, user=AnonymousUser())
+    assert form_html(invalid).count(as_crispy_form(form)) == 1
+    assert 'class="textinput form-control is-invalid"' in invalid
+    assert '<div id="id_email_error" class="invalid-feedback">' in invalid
+    assert 'value="not-an-email"' in invalid
+    assert "Kept &lt;b&gt;text&lt;/b&gt; &amp; &quot;quotes&quot;</textarea>" in invalid
+    # Nothing of that reader's submission reaches the next reader's form.
+    assert form_html(blank) == form_html(client.get(article.get_absolute_url()).content.decode())
+    for theirs in ("not-an-email", "Kept", "is-invalid", "invalid-feedback"):
+        assert theirs not in form_html(blank)
+
+
+def test_each_reader_gets_their_own_csrf_token_in_the_same_form(client):
+    article = ArticleFactory(status="published")
+    other = Client()
+    pages = [c.get(article.get_absolute_url()).content.decode() for c in (client, other)]
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1) for page in pages]
+    assert tokens[0] != tokens[1]
+    assert form_html(pages[0]) == form_html(pages[1])
