@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models, router, transaction
 
+from articles.markdown import render_comment
+
 
 class CommentQuerySet(models.QuerySet):
     def approved(self) -> "CommentQuerySet":
@@ -12,6 +14,13 @@ class CommentQuerySet(models.QuerySet):
 
     def pending(self) -> "CommentQuerySet":
         return self.filter(status=Comment.Status.PENDING)
+
+    def bulk_create(self, objs, *args, **kwargs) -> list["Comment"]:
+        # No save() runs here: render the bodies the way it would.
+        objs = list(objs)
+        for comment in objs:
+            comment.body_html = render_comment(comment.body)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Comment(models.Model):
@@ -28,6 +37,8 @@ class Comment(models.Model):
     name = models.CharField(max_length=100)
     email = models.EmailField()
     body = models.TextField(max_length=5000)
+    # The body rendered and sanitised by save(): the article page prints it as it is.
+    body_html = models.TextField(default="", db_default="", editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -43,13 +54,20 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return f"{self.name} on {self.article_id}"
 
-    def save(self, **kwargs) -> None:
+    def save(self, *, update_fields=None, **kwargs) -> None:
+        # Rendered in Python before the INSERT or UPDATE, so it costs the save
+        # no statement; a moderation (status only) renders and writes nothing.
+        writes_body = "body" not in self.get_deferred_fields() if update_fields is None else "body" in update_fields
+        if writes_body:
+            self.body_html = render_comment(self.body)
+            if update_fields is not None:
+                update_fields = {*update_fields, "body_html"}
         # The receivers lock this row and update the article's counter: both
         # belong to this write's transaction.
         with transaction.atomic(
             using=kwargs.get("using") or router.db_for_write(Comment, instance=self), savepoint=False
         ):
-            super().save(**kwargs)
+            super().save(update_fields=update_fields, **kwargs)
 
     @property
     def is_approved(self) -> bool:

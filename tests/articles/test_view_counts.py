@@ -23,7 +23,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from markdown_it import MarkdownIt
 from procrastinate.contrib.django import app
 
 from articles import view_counts
@@ -239,25 +238,25 @@ def counted_views(article: Article) -> int:
     return stored_views(article)[0] + pending_views([article.pk]).get(article.pk, 0)
 
 
-def break_the_markdown_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Called by the template's |markdown filter, so the page fails while it
+def break_the_page_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Read by the template ("… min read"), so the page fails while it
     # renders, after the view itself has returned.
-    def render(self: MarkdownIt, text: str, env: Any = None) -> str:
-        raise RuntimeError("the Markdown renderer broke")
+    def reading_minutes(self: Article) -> int:
+        raise RuntimeError("the page broke while rendering")
 
-    monkeypatch.setattr(MarkdownIt, "render", render)
+    monkeypatch.setattr(Article, "reading_minutes", property(reading_minutes))
 
 
 @pytest.mark.django_db
 def test_a_page_that_fails_while_rendering_counts_no_view(counting, client, monkeypatch):
     article = published()
-    break_the_markdown_renderer(monkeypatch)
+    break_the_page_template(monkeypatch)
     client.raise_request_exception = False
 
     response = client.get(article.get_absolute_url())
 
     assert response.status_code == 500
-    assert str(response.exc_info[1]) == "the Markdown renderer broke"
+    assert str(response.exc_info[1]) == "the page broke while rendering"
     assert counted_views(article) == 0
 
 
