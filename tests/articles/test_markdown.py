@@ -176,7 +176,7 @@ def test_no_body_renders_to_html_that_runs_script(parts):
 def test_the_article_page_prints_the_stored_html_as_the_filters_rendered_it(client, monkeypatch):
     article = ArticleFactory(status=Article.Status.PUBLISHED, body=HOSTILE + "\n\n| a | b |\n|---|---|\n| 1 | 2 |")
     comment = CommentFactory(article=article, body=HOSTILE, status=Comment.Status.APPROVED)
-    # What {{ body|markdown }} and {{ body|comment_markdown }} printed before bodies were stored.
+    # What the templates printed when they rendered each body per request.
     article_body = f'<div class="article-body">{render_markdown(article.body)}</div>'
     comment_body = f'<div class="comment-body">{render_comment(comment.body)}</div>'
     break_the_renderer(monkeypatch)
