@@ -29,6 +29,8 @@ article_publishing = Signal()
 article_unpublishing = Signal()
 
 # Sent by the article page for each reader's view of a published article, once
-# the page has rendered (a page that fails with a 500 was not read).
-# Arguments: article (the Article instance), request (the HttpRequest).
+# the page has rendered (a page that fails with a 500 was not read), or before
+# a page-cache hit is served.
+# Arguments: article (the Article instance; on a cache hit, one holding only
+# its pk), request (the HttpRequest).
 article_viewed = Signal()

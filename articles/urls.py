@@ -9,7 +9,11 @@ urlpatterns = [
     path("", cache_public_page(views.ArticleListView.as_view()), name="home"),
     path("write/", editing.WriteArticleView.as_view(), name="article_write"),
     path("write/preview/", editing.MarkdownPreviewView.as_view(), name="markdown_preview"),
-    path("articles/<segment:slug>/", views.ArticleDetailView.as_view(), name="article_detail"),
+    path(
+        "articles/<segment:slug>/",
+        cache_public_page(views.ArticleDetailView.as_view(), on_hit=views.count_cached_read),
+        name="article_detail",
+    ),
     path("articles/<segment:slug>/edit/", editing.EditArticleView.as_view(), name="article_edit"),
     path("articles/<segment:slug>/delete/", editing.DeleteArticleView.as_view(), name="article_delete"),
     path(

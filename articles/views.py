@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
 
 from authors.models import Author, Follow
+from blogsite.page_cache import csrf_token_for
 from comments.forms import CommentForm
 
 from .models import Article, ArticleRedirect, Category
@@ -74,6 +75,9 @@ class ArticleDetailView(DetailView):
         if not self.object.is_published and not can_preview(request.user, self.object):
             raise Http404("No article found matching the query")
         response = self.render_to_response(self.get_context_data(object=self.object))
+        if self.object.is_published:
+            # For the page cache (blogsite/page_cache.py): a hit is a read of this article too.
+            response.page_cache_note = {"article": self.object.pk}
         if self.counts_as_a_read(request):
             # Counted once the page has rendered, not before: a template that
             # fails while rendering is a 500, and a 500 is not a read. The
@@ -96,11 +100,22 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("comment_form", CommentForm(user=self.request.user))
+        if (placeholder := csrf_token_for(self.request)) is not None:
+            # Rendered for every anonymous reader: no one reader's token in it.
+            kwargs["csrf_token"] = placeholder
         with_total_views([self.object])
         comments = self.object.comments.for_article_page()
         return super().get_context_data(
             comments=comments, can_edit=can_preview(self.request.user, self.object), **kwargs
         )
+
+
+def count_cached_read(request: HttpRequest, note: dict) -> None:
+    """A cache hit of an article page is a read like a rendered one, counted before it is served."""
+    # Anonymous readers only reach the cache: a countable request is a read.
+    if note.get("article") and is_countable_read(request):
+        # receivers of article_viewed use the article's pk; the page holds no more.
+        article_viewed.send(sender=Article, article=Article(pk=note["article"]), request=request)
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):

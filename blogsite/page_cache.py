@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 
 from .cascades import delete_origin, delete_started_above
 
@@ -37,8 +38,14 @@ MAX_PARAMETER_LENGTH = 8
 # django.contrib.messages' CookieStorage.cookie_name
 MESSAGES_COOKIE = "messages"
 HIT_HEADER = "X-Page-Cache"
+# What a page rendered for the cache holds where a form's CSRF token goes; each
+# reader's response gets that reader's own token there, on a hit as on a miss.
+CSRF_PLACEHOLDER = "page-cache-csrf-token-placeholder"
+# Set on the request while its view renders a page for the cache.
+RENDERING_FOR_CACHE = "page_cache_rendering"
 
 View = Callable[..., HttpResponse]
+OnHit = Callable[[HttpRequest, dict], None]
 
 
 def fresh_generation() -> int:
@@ -99,8 +106,14 @@ def page_key(request: HttpRequest, generation: int) -> str:
     return f"page_cache:{generation}:{address}"
 
 
-def cache_public_page(view: View) -> View:
-    """Serve ``view`` to anonymous readers from the cache, generation-keyed."""
+def cache_public_page(view: View, *, on_hit: OnHit | None = None) -> View:
+    """Serve ``view`` to anonymous readers from the cache, generation-keyed.
+
+    A view may leave ``response.page_cache_note`` (a dict) for ``on_hit``,
+    which runs before every hit is served: the article page counts its view
+    there. A view renders ``CSRF_PLACEHOLDER`` instead of a token while
+    ``request.page_cache_rendering`` is set (``csrf_token_for``).
+    """
 
     @functools.wraps(view)
     def cached_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -116,18 +129,23 @@ def cache_public_page(view: View) -> View:
             logger.warning("Page cache unavailable: serving %s live", request.path, exc_info=True)
             return view(request, *args, **kwargs)
         if stored is not None:
-            return rebuilt_response(stored)
+            *page, note = stored
+            if on_hit is not None:
+                on_hit(request, note)
+            return with_readers_token(request, rebuilt_response(page))
+        setattr(request, RENDERING_FOR_CACHE, key is not None)
         response = view(request, *args, **kwargs)
         if key is None:
             return response
 
         def store(rendered: HttpResponse) -> None:
-            if request.method != "GET" or not is_cacheable_response(request, rendered):
-                return
-            try:
-                cache.set(key, stored_response(rendered), timeout=seconds)
-            except Exception:
-                logger.warning("Page cache unavailable: %s not stored", request.path, exc_info=True)
+            if request.method == "GET" and is_cacheable_response(request, rendered):
+                try:
+                    cache.set(key, stored_response(rendered), timeout=seconds)
+                except Exception:
+                    logger.warning("Page cache unavailable: %s not stored", request.path, exc_info=True)
+            # Stored with the placeholder; this reader gets their own token.
+            with_readers_token(request, rendered)
 
         if getattr(response, "is_rendered", True):
             store(response)
@@ -138,12 +156,29 @@ def cache_public_page(view: View) -> View:
     return cached_view
 
 
-def stored_response(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes]:
-    # Status, headers and bytes only: nothing of the request is pickled.
-    return response.status_code, list(response.items()), response.content
+def csrf_token_for(request: HttpRequest) -> str | None:
+    """The placeholder while a page is rendered for the cache; None: the template's usual token."""
+    return CSRF_PLACEHOLDER if getattr(request, RENDERING_FOR_CACHE, False) else None
 
 
-def rebuilt_response(stored: tuple[int, list[tuple[str, str]], bytes]) -> HttpResponse:
+def with_readers_token(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Put this reader's own CSRF token where the cached page holds the placeholder.
+
+    get_token() also makes CsrfViewMiddleware set the reader's CSRF cookie, so
+    a form posted from a cached page passes the check like any other.
+    """
+    placeholder = CSRF_PLACEHOLDER.encode()
+    if placeholder in response.content:
+        response.content = response.content.replace(placeholder, get_token(request).encode())
+    return response
+
+
+def stored_response(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes, dict]:
+    # Status, headers, bytes and the view's note only: nothing of the request is pickled.
+    return response.status_code, list(response.items()), response.content, getattr(response, "page_cache_note", {})
+
+
+def rebuilt_response(stored: list) -> HttpResponse:
     status, headers, content = stored
     response = HttpResponse(content, status=status)
     for name, value in headers:

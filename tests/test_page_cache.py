@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from articles.models import Article
 from articles.services import publish_article
@@ -16,7 +17,7 @@ from authors.models import Follow
 from blogsite import page_cache
 from comments.services import add_comment, approve_comment
 from tests.conftest import require_redis
-from tests.factories import ArticleFactory, CategoryFactory, UserFactory
+from tests.factories import ArticleFactory, CategoryFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -205,11 +206,65 @@ def test_unknown_or_long_parameters_are_neither_served_nor_stored(client, site, 
     assert not is_hit(client.get(url))
 
 
-def test_article_pages_are_never_cached(client, site):
-    for _ in range(2):
-        response = client.get(site.get_absolute_url())
-        assert response.status_code == 200
-        assert not is_hit(response)
+# --- The article page: cached for anonymous readers, every read counted ------------
+
+
+def views_of(article) -> int:
+    return Article.objects.get(pk=article.pk).view_count
+
+
+def test_the_article_page_is_cached_and_every_read_still_counts(client, site, django_assert_num_queries):
+    assert not is_hit(client.get(site.get_absolute_url()))
+    for _ in range(3):
+        with django_assert_num_queries(1):  # the view's F() UPDATE: nothing rendered, nothing read
+            response = client.get(site.get_absolute_url())
+        assert is_hit(response) and response.status_code == 200
+    assert views_of(site) == 4
+
+
+def test_crawlers_prefetches_and_heads_of_a_cached_article_page_count_nothing(client, site):
+    client.get(site.get_absolute_url())  # fills the cache, and counts: a reader
+    assert is_hit(client.get(site.get_absolute_url(), headers={"user-agent": "Googlebot/2.1"}))
+    assert is_hit(client.get(site.get_absolute_url(), headers={"sec-purpose": "prefetch"}))
+    assert is_hit(client.head(site.get_absolute_url()))
+    assert views_of(site) == 1
+
+
+def csrf_of(response) -> str:
+    html = response.content.decode()
+    assert page_cache.CSRF_PLACEHOLDER not in html
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_no_reader_gets_another_readers_csrf_token_and_each_can_comment(site):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    miss, hit = first.get(site.get_absolute_url()), second.get(site.get_absolute_url())
+    assert not is_hit(miss) and is_hit(hit)
+    assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
+    assert csrf_of(miss) != csrf_of(hit)
+    for reader, page in ((first, miss), (second, hit)):
+        form = {"csrfmiddlewaretoken": csrf_of(page), "name": "Guest", "email": "g@example.com", "body": "Hello"}
+        assert reader.post(f"{site.get_absolute_url()}comments/", form).status_code == 302
+    # A token taken from another reader's page is refused with the reader's own cookie.
+    third = Client(enforce_csrf_checks=True)
+    third.get(site.get_absolute_url())
+    form = {"csrfmiddlewaretoken": "x" * 64, "name": "Guest", "email": "g@example.com", "body": "Hello"}
+    assert third.post(f"{site.get_absolute_url()}comments/", form).status_code == 403
+
+
+def test_signed_in_readers_and_readers_with_messages_get_the_live_page(client, site, reader):
+    client.get(site.get_absolute_url())
+    client.force_login(reader)
+    response = client.get(site.get_absolute_url())
+    assert not is_hit(response) and reader.get_username() in response.content.decode()
+
+
+def test_approving_a_comment_shows_it_on_the_cached_article_page(client, site, django_capture_on_commit_callbacks):
+    client.get(site.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = CommentFactory(article=site, body="First, and approved", status="pending")
+        approve_comment(comment)
+    assert "First, and approved" in client.get(site.get_absolute_url()).content.decode()
 
 
 def test_a_missing_page_is_not_cached(client, site):

@@ -130,6 +130,28 @@ def test_guest_comment_waits_for_moderation_then_shows(page: Page, new_context: 
     expect(page.get_by_role("heading", name="1 comment", exact=True)).to_be_visible()
 
 
+def test_two_readers_comment_from_the_cached_article_page(page: Page, new_context: Any, settings: Any) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PAGE_CACHE_SECONDS = 60  # the page cache as make serve runs it (shared with the live server)
+    article = ArticleFactory(title="Cached and commented", status=Article.Status.PUBLISHED)
+    first, second = page, new_context().new_page()
+
+    for reader, name in ((first, "First Reader"), (second, "Second Reader")):
+        response = reader.goto(f"/articles/{article.slug}/")
+        assert response is not None and response.ok
+        if reader is second:
+            assert response.headers.get("x-page-cache") == "hit"  # the page the first reader's visit cached
+        reader.locator("[name=name]").fill(name)
+        reader.locator("[name=email]").fill("reader@example.com")
+        reader.locator("[name=body]").fill(f"A thought from {name}.")
+        submit(reader, "body")
+        expect(reader.locator("main")).to_contain_text(re.compile("awaits moderation", re.IGNORECASE))
+
+    assert sorted(Comment.objects.values_list("name", flat=True)) == ["First Reader", "Second Reader"]
+    # Each read it twice, once from the cache: before commenting, and where the comment led back to.
+    assert Article.objects.get(pk=article.pk).view_count == 4
+
+
 def test_an_article_scheduled_in_the_form_appears_once_publish_due_runs(
     page: Page, new_context: Any, live_server: Any, log_in_as: Any
 ) -> None:
