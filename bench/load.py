@@ -12,7 +12,16 @@ seeds the demo site. A load generator written here (threads, ``http.client``,
 one connection per thread, reopened whenever the server closes it) then asks
 for each page for ``--seconds`` (at most 20) and reports requests per second
 and p50/p99 latency, next to a baseline view served by the same gunicorn
-(``/healthz``: no database, no template).
+(``/healthz``: no database, no template): home, a category and an author,
+each served from the page cache (as ``make serve`` has it on) and rendered
+(``?bench=1``, which the cache leaves alone), and the article page from the
+cache and rendered for an anonymous reader and rendered for a signed-in one
+(a session made once with ``manage.py shell``, its cookie on every request).
+Every article row checks that the article's ``view_count`` grew by exactly
+the number of successful requests; the cached article page is measured again
+on the site whose views are buffered in Redis. The page rows of the run
+before the article page was cached (``PREVIOUS``) stand next to them, and the
+goals of issue 10 are judged against this run's ratios.
 
 The hot-article comparison hammers one article page with every thread, with
 views counted by an F() UPDATE of the row (``VIEW_BUFFER_URL`` empty) and, when
@@ -21,12 +30,12 @@ with a final ``manage.py flush_views``), two sites up side by side on the same
 database and their runs interleaved (``--rounds`` of each, ``--hot-seconds``
 each; then ``--crowd-rounds`` with ``--crowd-clients`` and
 ``--crowd-workers``). Each run must be exact: the article's ``view_count``
-grows by exactly the number of successful requests. Throughput is bound by
-rendering the page, so PostgreSQL's own counters are read around each run as
-well: commits (``pg_stat_database.xact_commit``), write transactions
+grows by exactly the number of successful requests. Requests/s alone say
+little on a shared machine, so PostgreSQL's own counters are read around each
+run as well: commits (``pg_stat_database.xact_commit``), write transactions
 (transaction ids handed out), WAL bytes (``pg_wal_lsn_diff``) per 1,000 views,
 and how often a backend of the site waited for a lock (``pg_stat_activity``,
-sampled). The whole script takes about five minutes.
+sampled). The whole script takes about six minutes.
 
 Figures are indicative (one machine, the generator shares its cores with the
 server). The script exits 1 on any failed request or inexact count, and writes
@@ -44,6 +53,7 @@ import secrets
 import signal
 import socket
 import statistics
+import string
 import subprocess
 import sys
 import tempfile
@@ -93,10 +103,17 @@ REQUEST_TIMEOUT = 30
 class Run:
     label: str
     path: str
+    key: str = ""
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     failures: Counter = field(default_factory=Counter)
     cache_hits: int = 0
+    counted: int | None = None  # the article's view_count rise over the run, for the article pages
+    reference: Run | None = None  # the baseline of its ratios, when not the first run (another gunicorn)
+
+    @property
+    def exact(self) -> bool:
+        return self.counted is None or self.counted == self.successes
 
     @property
     def successes(self) -> int:
@@ -112,8 +129,11 @@ class Run:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[percent - 1] * 1000
 
 
-def hammer(port: int, path: str, *, seconds: float, concurrency: int, label: str = "") -> Run:
+def hammer(port: int, path: str, *, seconds: float, concurrency: int, label: str = "", cookie: str = "") -> Run:
     """Every thread asks for ``path`` again and again until ``seconds`` have passed.
+
+    ``cookie``, when given, is sent as the ``Cookie`` header of every request
+    (a signed-in reader's session).
 
     A thread never leaves a request unanswered: it checks the deadline before
     sending, then waits for the whole response, so every request the server
@@ -123,6 +143,7 @@ def hammer(port: int, path: str, *, seconds: float, concurrency: int, label: str
     if label:
         print(f"{label}: {seconds:g} s of GET {path}", flush=True)
     lock = threading.Lock()
+    headers = {"Cookie": cookie} if cookie else {}
     deadline = time.perf_counter() + seconds
 
     def worker() -> None:
@@ -133,7 +154,7 @@ def hammer(port: int, path: str, *, seconds: float, concurrency: int, label: str
                 connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
             started = time.perf_counter()
             try:
-                connection.request("GET", path)
+                connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException) as error:
@@ -276,19 +297,124 @@ def warm_up(port: int, paths: list[str], concurrency: int) -> None:
         hammer(port, path, seconds=WARM_UP_SECONDS, concurrency=concurrency)
 
 
-def measure_pages(port: int, database_url: str, args: argparse.Namespace) -> list[Run]:
-    """The pages, then the article page, whose views are counted in its row (VIEW_BUFFER_URL empty)."""
+def list_pages_to_read(database_url: str, slug: str) -> tuple[str, str]:
+    """The category and the author of the article ``slug``: (the category's slug, the author's username)."""
+    with psycopg.connect(database_url_for_psycopg(database_url)) as connection:
+        row = connection.execute(
+            "SELECT (SELECT c.slug FROM articles_category c WHERE c.id = a.category_id), u.username "
+            "FROM articles_article a JOIN authors_author au ON au.id = a.author_id "
+            "JOIN auth_user u ON u.id = au.user_id WHERE a.slug = %s",
+            [slug],
+        ).fetchone()
+    if row[0] is None:  # this article has no category: any category with a published article
+        with psycopg.connect(database_url_for_psycopg(database_url)) as connection:
+            row = (
+                connection.execute(
+                    "SELECT c.slug FROM articles_category c JOIN articles_article a ON a.category_id = c.id "
+                    "WHERE a.status = 'published' ORDER BY c.id LIMIT 1"
+                ).fetchone()[0],
+                row[1],
+            )
+    return row[0], row[1]
+
+
+READER = "bench-reader"
+
+
+def signed_in_cookie(env: dict[str, str]) -> str:
+    """A session of a reader (no author, no staff), made once in the site's own settings: the Cookie header.
+
+    ``Client.force_login`` saves the session in the site's session store,
+    signed with the site's SECRET_KEY, as signing in through the form does. A
+    CSRF cookie goes with it, as a browser that has seen one page sends it, so
+    the page does not set a new one on every response.
+    """
+    script = (
+        "from django.conf import settings\n"
+        "from django.contrib.auth import get_user_model\n"
+        "from django.test import Client\n"
+        f"user, _ = get_user_model().objects.get_or_create(username={READER!r})\n"
+        "client = Client()\n"
+        "client.force_login(user)\n"
+        "print(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value,"
+        " settings.CSRF_COOKIE_NAME)"
+    )
+    session_cookie, session, csrf_cookie = manage(env, "shell", "--no-imports", "-c", script).split()[-3:]
+    csrf_secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+    return f"{session_cookie}={session}; {csrf_cookie}={csrf_secret}"
+
+
+@dataclass
+class Page:
+    key: str  # what PREVIOUS and the goals know the row by
+    label: str
+    path: str
+    cookie: str = ""
+    counts_views: bool = False  # an article page: its view_count must grow by exactly its successes
+
+
+def measure_pages(site: Site, database_url: str, args: argparse.Namespace, buffered: Site | None) -> list[Run]:
+    """Every page rendered and from the page cache, between two runs of the baseline.
+
+    The article pages count their views in the row (VIEW_BUFFER_URL empty), so
+    each of their runs is checked right after it: the article's ``view_count``
+    grew by exactly the number of successful requests.
+    """
     slug, _views = article_to_read(database_url)
+    category, author = list_pages_to_read(database_url, slug)
+    signed_in = signed_in_cookie(site.env)
+    article = f"/articles/{slug}/"
     pages = [
-        ("baseline: /healthz", "/healthz"),
-        ("home, anonymous (page cache)", "/"),
-        ("home, rendered (page cache bypassed)", "/?bench=1"),
-        ("article page", f"/articles/{slug}/"),
+        Page("baseline", "baseline: /healthz", "/healthz"),
+        Page("home cached", "home, anonymous, from the page cache", "/"),
+        Page("home rendered", "home, anonymous, rendered (`?bench=1`)", "/?bench=1"),
+        Page("category cached", "category, anonymous, from the page cache", f"/categories/{category}/"),
+        Page("category rendered", "category, anonymous, rendered (`?bench=1`)", f"/categories/{category}/?bench=1"),
+        Page("author cached", "author, anonymous, from the page cache", f"/authors/{author}/"),
+        Page("author rendered", "author, anonymous, rendered (`?bench=1`)", f"/authors/{author}/?bench=1"),
+        Page("article cached", "article, anonymous, from the page cache", article, counts_views=True),
+        Page("article rendered", "article, anonymous, rendered (`?bench=1`)", f"{article}?bench=1", counts_views=True),
+        Page("article signed in", "article, signed-in reader, rendered", article, signed_in, counts_views=True),
+        Page("baseline again", "baseline again: /healthz", "/healthz"),
     ]
-    warm_up(port, [path for _label, path in pages], args.concurrency)
-    return [
-        hammer(port, path, seconds=args.seconds, concurrency=args.concurrency, label=label) for label, path in pages
-    ]
+    runs = run_pages(site, pages, database_url, slug, args)
+    if buffered is not None:
+        # The anonymous article page again, on the second site, whose views are buffered in Redis as `make
+        # serve` counts them; against that gunicorn's own baseline.
+        pages = [
+            Page("baseline buffered", "baseline on the buffered site: /healthz", "/healthz"),
+            Page(
+                "article cached buffered", "article, anonymous, from the page cache, views buffered in Redis", article,
+                counts_views=True,
+            ),
+        ]  # fmt: skip
+        extra = run_pages(buffered, pages, database_url, slug, args)
+        extra[1].reference = extra[0]
+        runs += extra
+    return runs
+
+
+def run_pages(site: Site, pages: list[Page], database_url: str, slug: str, args: argparse.Namespace) -> list[Run]:
+    runs = []
+    for page in pages:
+        # Right before its run, so that no page the cache holds expires during it (PAGE_CACHE_SECONDS):
+        # every worker compiles its templates and opens its database connection; the cache is filled.
+        hammer(site.port, page.path, seconds=WARM_UP_SECONDS, concurrency=args.concurrency, cookie=page.cookie)
+        if site.buffered and page.counts_views:
+            manage(site.env, "flush_views")  # the warm-up's views, out of the way
+        views_before = view_count(database_url, slug)
+        run = hammer(
+            site.port, page.path, seconds=args.seconds, concurrency=args.concurrency, label=page.label,
+            cookie=page.cookie,
+        )  # fmt: skip
+        run.key = page.key
+        if page.counts_views:
+            if site.buffered:
+                manage(site.env, "flush_views")  # every response is in: this leaves nothing buffered
+            run.counted = view_count(database_url, slug) - views_before
+            print(f"  {run.per_second:.0f} req/s, {run.counted}/{run.successes} views counted", flush=True)
+        runs.append(run)
+    return runs
 
 
 def buffering_in_settings(env: dict[str, str]) -> bool:
@@ -466,23 +592,120 @@ def failures_cell(run: Run) -> str:
     return ", ".join(f"{count} {kind}" for kind, count in run.failures.items()) or "0"
 
 
+# The page rows of docs/benchmarks.md before the article page was cached and its
+# Markdown stored rendered (`git show 5cc583c:docs/benchmarks.md`, a run on a
+# quiet machine on 2026-12-01): requests/s and × baseline req/s. That run had
+# no category, author or signed-in rows; its article page was the anonymous
+# page, rendered on every request (0 % from the cache), the "today's rate" of
+# issue 10, against which the signed-in page is compared as well.
+PREVIOUS_COMMIT = "5cc583c"
+PREVIOUS = {
+    "baseline": (2784, 1.00),
+    "home cached": (1640, 0.59),
+    "home rendered": (325, 0.12),
+    "article rendered": (270, 0.10),
+    "article signed in": (270, 0.10),
+}
+
+
 def pages_table(runs: list[Run]) -> str:
     baseline = runs[0]
-    headers = ["page", "requests/s", "p50 ms", "p99 ms", "× baseline req/s", "× baseline p50", "from cache", "errors"]
-    rows = [
-        [
-            run.label,
-            f"{run.per_second:.0f}",
-            f"{run.percentile_ms(50):.1f}",
-            f"{run.percentile_ms(99):.1f}",
-            f"{run.per_second / baseline.per_second:.2f}" if baseline.per_second else "—",
-            f"{run.percentile_ms(50) / baseline.percentile_ms(50):.2f}" if baseline.latencies else "—",
-            f"{100 * run.cache_hits / run.successes:.0f} %" if run.successes else "—",
-            failures_cell(run),
-        ]
-        for run in runs
+    headers = [
+        "page",
+        "requests/s",
+        "p50 ms",
+        "p99 ms",
+        "× baseline req/s",
+        "× baseline p50",
+        "from cache",
+        "views counted",
+        "errors",
+        f"before ({PREVIOUS_COMMIT}) req/s",
+        "before × baseline",
     ]
+    rows = []
+    for run in runs:
+        base = run.reference or baseline
+        previous = PREVIOUS.get(run.key)
+        counted = "—"
+        if run.counted is not None:
+            counted = f"{run.counted}/{run.successes}" + ("" if run.exact else " **inexact**")
+        rows.append(
+            [
+                run.label,
+                f"{run.per_second:.0f}",
+                f"{run.percentile_ms(50):.1f}",
+                f"{run.percentile_ms(99):.1f}",
+                f"{run.per_second / base.per_second:.2f}" if base.per_second else "—",
+                f"{run.percentile_ms(50) / base.percentile_ms(50):.2f}" if base.latencies else "—",
+                f"{100 * run.cache_hits / run.successes:.0f} %" if run.successes else "—",
+                counted,
+                failures_cell(run),
+                f"{previous[0]}" + ("*" if run.key == "article signed in" else "") if previous else "—",
+                f"{previous[1]:.2f}" if previous else "—",
+            ]
+        )
     return markdown_table(headers, rows, right_aligned=set(range(1, len(headers))))
+
+
+def ratio(runs: list[Run], key: str) -> float:
+    run = next(run for run in runs if run.key == key)
+    baseline = run.reference or runs[0]
+    return run.per_second / baseline.per_second if baseline.per_second else 0.0
+
+
+def goals_table(runs: list[Run], hot: list[HotRun]) -> str:
+    """Issue 10's goals, each against this run's figures."""
+    rows = []
+
+    def goal(text: str, figure: str, holds: bool | None) -> None:
+        rows.append([text, figure, "—" if holds is None else ("yes" if holds else "**no**")])
+
+    counting = {"article cached": "views counted in the row", "article cached buffered": "views buffered in Redis"}
+    for key, how in counting.items():
+        article = next((run for run in runs if run.key == key), None)
+        if article is None:
+            continue
+        cached = ratio(runs, key)
+        goal(
+            f"anonymous article page, from the cache ({how}): ≥ 0.5× /healthz, every view counted",
+            f"{cached:.2f}×, {article.counted}/{article.successes} counted",
+            cached >= 0.5 and article.exact,
+        )
+    signed_in = ratio(runs, "article signed in") / PREVIOUS["article signed in"][1]
+    goal(
+        f"signed-in article page: ≥ 3× the article page's rate before ({PREVIOUS['article signed in'][1]:.2f}× "
+        "/healthz), compared as × /healthz",
+        f"{ratio(runs, 'article signed in'):.2f}× /healthz = {signed_in:.1f}× before",
+        signed_in >= 3,
+    )
+    for name in ("home", "category", "author"):
+        rendered = ratio(runs, f"{name} rendered")
+        previous = PREVIOUS.get(f"{name} rendered")
+        if previous:
+            goal(
+                f"{name}, rendered: ≥ 2× its rate before ({previous[1]:.2f}× /healthz), compared as × /healthz",
+                f"{rendered:.2f}× /healthz = {rendered / previous[1]:.1f}× before",
+                rendered / previous[1] >= 2,
+            )
+        else:
+            goal(f"{name}, rendered: ≥ 2× its rate before", f"{rendered:.2f}× /healthz; no earlier figure", None)
+        cached_list = ratio(runs, f"{name} cached")
+        goal(f"{name}, from the cache: ≥ 0.8× /healthz", f"{cached_list:.2f}×", cached_list >= 0.8)
+    grouped = by_mode(hot)
+    for variant in dict.fromkeys(entry.variant for entry in hot):
+        direct, buffered = grouped.get((variant, DIRECT)), grouped.get((variant, BUFFERED))
+        if not direct or not buffered:
+            continue
+        times = median_rate(buffered) / median_rate(direct) if median_rate(direct) else 0.0
+        exact = all(entry.exact for entry in direct + buffered)
+        goal(
+            f"hot article ({variant.replace(' / ', ' clients, ')} workers), from the cache: buffered ≥ 3× in the "
+            "row, exact totals",
+            f"{times:.2f}×, {sum(entry.exact for entry in direct + buffered)}/{len(direct + buffered)} runs exact",
+            times >= 3 and exact,
+        )
+    return markdown_table(["goal (issue 10)", "this run", "holds"], rows, right_aligned=set())
 
 
 def spread(values: list[float], fmt: str) -> str:
@@ -517,6 +740,7 @@ def hot_summary_table(hot: list[HotRun], baseline: Run) -> str:
         "write transactions / 1,000 views",
         "WAL KiB / 1,000 views",
         "lock-wait samples",
+        "from cache",
         "exact",
     ]
     grouped = by_mode(hot)
@@ -538,10 +762,15 @@ def hot_summary_table(hot: list[HotRun], baseline: Run) -> str:
                 spread([entry.per_thousand(entry.writes) for entry in entries], ".0f"),
                 spread([entry.per_thousand(entry.wal) / 1024 for entry in entries], ".1f"),
                 spread(waits(entries), ".0f") + " %",
+                spread([cache_share(entry.run) for entry in entries], ".0f") + " %",
                 f"{sum(entry.exact for entry in entries)}/{len(entries)}",
             ]
         )
     return markdown_table(headers, rows, right_aligned=set(range(2, len(headers))))
+
+
+def cache_share(run: Run) -> float:
+    return 100 * run.cache_hits / run.successes if run.successes else 0.0
 
 
 def waits(entries: list[HotRun]) -> list[float]:
@@ -592,6 +821,7 @@ def hot_runs_table(hot: list[HotRun]) -> str:
         "write transactions",
         "WAL KiB",
         "lock-wait samples",
+        "from cache",
     ]
     rows = [
         [
@@ -607,6 +837,7 @@ def hot_runs_table(hot: list[HotRun]) -> str:
             str(entry.writes),
             f"{entry.wal / 1024:.1f}",
             f"{entry.locks.with_waiter}/{entry.locks.samples} (most {entry.locks.most})",
+            f"{cache_share(entry.run):.0f} %",
         ]
         for entry in hot
     ]
@@ -627,25 +858,52 @@ def section(runs: list[Run], hot: list[HotRun], unavailable: str, args: argparse
         f"{args.concurrency} client threads; {args.seconds:g} s per page row, {args.hot_seconds:g} s per "
         f"hot-article run ({args.rounds} of each mode, then {args.crowd_rounds} with {args.crowd_clients} clients "
         f"and {args.crowd_workers} workers); Python {platform.python_version()}; PostgreSQL "
-        f"{server_version()}."
+        f"{server_version()}; load average {args.load_before} at the start and {args.load_after} at the end "
+        "(the machine is shared with other work)."
     )
     explanation = f"""\
 **How.** `bench/load.py` starts the site with `scripts/serve.sh` (what `make
 serve` runs: gunicorn, DEBUG off, whitenoise, the task worker) on 127.0.0.1,
 against a throwaway PostgreSQL database and Redis database 13, with the demo
-content of `seed_demo`. Its load generator is Python threads with
-`http.client`, each waiting for its response before sending the next request
-(a closed loop of {args.concurrency} clients, so requests/s and latency trade
-against each other); a request's time includes opening its connection, which
-gunicorn's sync workers close after every response. Each page is warmed up
-for {WARM_UP_SECONDS:g} s first. The baseline `/healthz` runs the whole
-middleware stack but no query and no template: the ratios say what each page
-costs beyond serving any request at all. *Rendered* home is the same page
-asked with a parameter that the page cache leaves alone (`?bench=1`), so
-every request renders it. Figures from one shared machine are indicative;
-the ratios are the figure to compare."""
+content of `seed_demo` and the page cache on as `make serve` has it
+(`PAGE_CACHE_SECONDS` unset: 60 s with Redis). Its load generator is Python
+threads with `http.client`, each waiting for its response before sending the
+next request (a closed loop of {args.concurrency} clients, so requests/s and
+latency trade against each other); a request's time includes opening its
+connection, which gunicorn's sync workers close after every response. The
+pages run {args.seconds:g} s each, one after the other, between two runs of
+the baseline, each warmed up for {WARM_UP_SECONDS:g} s right before its run
+(which fills the cache). The baseline `/healthz` runs the whole middleware stack but no
+query and no template: the ratios say what each page costs beyond serving any
+request at all, and *× baseline* is against the first baseline run (the
+second shows how much the machine drifted meanwhile). *From the page cache*
+is the page as an anonymous reader without cookies asks for it; *rendered* is
+the same page asked with a parameter that the page cache leaves alone
+(`?bench=1`), so every request renders it. The *signed-in reader* is a user
+who is no author and no staff, signed in once (a session made by
+`Client.force_login` in the site's own settings, `manage.py shell`), whose
+session and CSRF cookies go with every request: a session cookie keeps the
+page cache out, so every request renders the page. Its views count as any
+reader's. Every article row is checked: in these rows views are counted in
+the row (an F() UPDATE: `VIEW_BUFFER_URL` empty), and after each run the
+article's `view_count` has grown by exactly the number of successful
+requests (*views counted*). The last row is the anonymous article page
+from the cache on the second site of the hot article below, whose views are
+buffered in Redis as `make serve` counts them (`VIEW_BUFFER_URL` set; one
+`flush_views` after the run, before the check), with its ratios against the
+baseline run on that same gunicorn just before it. The last two columns are the rows of this table
+as they were at {PREVIOUS_COMMIT} (`git show
+{PREVIOUS_COMMIT}:docs/benchmarks.md`), before the article page was cached and
+its Markdown stored rendered, measured on a quiet machine; that run had no
+category, author or signed-in rows, and its article page was the anonymous
+page rendered on every request (\\* the signed-in row is set against it, the
+"today's rate" of issue 10). **This machine is shared and was busy during
+this run**: requests/s from two runs are not comparable, the ratios to
+`/healthz` measured in one run are what count."""
     hot_explanation = f"""\
-**Hot article.** Every client reads the same article page at once, against
+**Hot article.** Every client reads the same article page at once, as an
+anonymous reader, so the page cache serves it (*from cache*: the share of
+responses that were hits; a hit counts its view before it is served), against
 two sites up side by side on the same database: *in the row*, each view is an
 F() UPDATE of the article (`VIEW_BUFFER_URL` empty); *buffered*, each view is
 a Redis HINCRBY and `flush_views` (the task workers' periodic flush every 5 s,
@@ -656,14 +914,14 @@ with the lowest and highest in brackets when they differ. Every run must be
 exact: after it (and the final flush when buffered) the article's
 `view_count` has grown by exactly the number of successful requests.
 
-**What the figures mean.** Requests/s and latency on this machine are bound
-by CPU, and rendering the page (its queries and template, about as costly as
-the rendered home page above) takes nearly all of it; counting the view is a
-small part of a request either way (one UPDATE, or one HINCRBY, next to the
-page's read queries and its template), so a difference in requests/s between
-the modes is small next to the run-to-run noise of a shared 2-core machine
-(the table of single runs below shows the spread): compare the ranges, not
-only the medians; a run while other work shares the cores can turn them round.
+**What the figures mean.** With the page served from the cache, a request
+is the cache lookup, the reader's CSRF token put into the stored page, and
+the count: in the row, an UPDATE of the one article row that every request
+takes in turn, committed (and fsynced) once per view; buffered, one Redis
+HINCRBY. Requests/s and latency on this machine are bound by CPU, shared by
+gunicorn, PostgreSQL, Redis and the load generator; the table of single runs
+below shows the run-to-run spread: compare the ranges, not only the medians;
+a run while other work shares the cores can turn them round.
 The figures that show the hotspot are read from PostgreSQL
 around each run ({SETTLE_SECONDS} s after its last request, once every backend
 has published its counters), per 1,000 successful views: *commits* is the rise
@@ -699,6 +957,9 @@ such counter (its `conflicts` are recovery conflicts on a standby, and
         *([] if unavailable else [reflowed(hot_reading(hot))]),
         "Each run, in the order they ran:",
         hot_runs_table(hot),
+        "**Issue 10's goals, against this run's figures** (ratios from this run; a goal against the figures"
+        " before is compared as × /healthz, the one figure two runs share):",
+        goals_table(runs, hot),
         SECTION_END,
     ]
     return "\n\n".join(parts) + "\n"
@@ -739,8 +1000,13 @@ def start_site(stack: ExitStack, mode: str, database_url: str, workers: int, log
     return Site(mode, env, stack.enter_context(running_site(env, log)))
 
 
+def load_average() -> str:
+    return " / ".join(f"{figure:.1f}" for figure in os.getloadavg())
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    args.load_before = load_average()
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5).flushdb()
     except redis.RedisError as error:
@@ -756,7 +1022,6 @@ def main(argv: list[str]) -> int:
             unavailable = "not available yet: no articles/view_counts.py"
         with ExitStack() as stack:
             direct = start_site(stack, DIRECT, database_url, args.workers, log)
-            runs = measure_pages(direct.port, database_url, args)
             sites = {DIRECT: direct}
             if not unavailable and not buffering_in_settings(
                 site_environment(database_url, direct.port, args.workers, view_buffer_url=REDIS_URL)
@@ -764,6 +1029,7 @@ def main(argv: list[str]) -> int:
                 unavailable = "not available yet: settings do not read VIEW_BUFFER_URL"
             if not unavailable:
                 sites[BUFFERED] = start_site(stack, BUFFERED, database_url, args.workers, log)
+            runs = measure_pages(direct, database_url, args, sites.get(BUFFERED))
             variant = f"{args.concurrency} / {args.workers}"
             hot = measure_hot_article(
                 sites, database_url, variant=variant, rounds=args.rounds, seconds=args.hot_seconds,
@@ -777,15 +1043,18 @@ def main(argv: list[str]) -> int:
                     sites, database_url, variant=f"{args.crowd_clients} / {args.crowd_workers}",
                     rounds=args.crowd_rounds, seconds=args.hot_seconds, concurrency=args.crowd_clients,
                 )  # fmt: skip
+    args.load_after = load_average()
     print()
     print(pages_table(runs))
     print()
     print(hot_summary_table(hot, runs[0]))
     print()
     print(hot_runs_table(hot))
+    print()
+    print(goals_table(runs, hot))
     write_section(__file__, section(runs, hot, unavailable, args, argv))
     failed = [run.label for run in [*runs, *(entry.run for entry in hot)] if run.failures or not run.successes]
-    inexact = [entry.run.label for entry in hot if not entry.exact]
+    inexact = [run.label for run in runs if not run.exact] + [entry.run.label for entry in hot if not entry.exact]
     if failed or inexact:
         print(f"Failed requests: {failed}; inexact view counts: {inexact}", file=sys.stderr)
         return 1
