@@ -110,6 +110,22 @@ def measure_in_subprocess(script: str | Path, database_url: str, argv: list[str]
         return json.loads(output.read_text())
 
 
+def measure_in_throwaway_database(script: str | Path, name: str, argv: list[str]) -> dict[str, Any] | None:
+    """``measure_in_subprocess`` on a database made for the run and dropped after it; None (said why) if it failed.
+
+    ``--no-write`` is the parent's business: the child never sees it.
+    """
+    child_argv = [argument for argument in argv if argument != "--no-write"]
+    try:
+        with throwaway_postgres_database(name) as url:
+            return measure_in_subprocess(script, url, child_argv)
+    except psycopg.Error as error:
+        print(f"PostgreSQL at {POSTGRES_SERVER_URL} cannot be used: {str(error).strip()}", file=sys.stderr)
+    except MeasurementFailed as error:
+        print(error, file=sys.stderr)
+    return None
+
+
 # --------------------------------------------------------------------------
 # Reporting
 # --------------------------------------------------------------------------

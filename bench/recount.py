@@ -53,7 +53,6 @@ import django
 
 django.setup()
 
-import psycopg
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, models, reset_queries, transaction
@@ -65,14 +64,11 @@ from articles.models import Article, Category
 from articles.recount import counted_columns, find_drift
 from authors.models import Author
 from bench.common import (
-    POSTGRES_SERVER_URL,
     SMOKE,
-    MeasurementFailed,
     command_line,
     markdown_table,
-    measure_in_subprocess,
+    measure_in_throwaway_database,
     section_markers,
-    throwaway_postgres_database,
     write_section,
 )
 from comments.models import Comment
@@ -692,14 +688,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def report(argv: list[str]) -> int:
     started = time.perf_counter()
     child_argv = [argument for argument in argv if argument != "--no-write"]
-    try:
-        with throwaway_postgres_database("bench_recount") as url:
-            result = measure_in_subprocess(__file__, url, child_argv)
-    except psycopg.Error as error:
-        print(f"PostgreSQL at {POSTGRES_SERVER_URL} cannot be used: {str(error).strip()}", file=sys.stderr)
-        return 1
-    except MeasurementFailed as error:
-        print(error, file=sys.stderr)
+    result = measure_in_throwaway_database(__file__, "bench_recount", argv)
+    if result is None:
         return 1
     wall = time.perf_counter() - started
     print(f"\n{result['database']}: {describe_counts(result['counts'])}\n")

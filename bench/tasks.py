@@ -99,7 +99,6 @@ import django
 
 django.setup()
 
-import psycopg
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -109,14 +108,12 @@ from django.test import override_settings
 
 from articles.models import Article
 from bench.common import (
-    POSTGRES_SERVER_URL,
     MeasurementFailed,
     command_line,
     markdown_table,
-    measure_in_subprocess,
+    measure_in_throwaway_database,
     reflowed,
     section_markers,
-    throwaway_postgres_database,
     write_section,
 )
 from blogsite.effects import effects_discarded
@@ -1044,14 +1041,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def report(argv: list[str], args: argparse.Namespace) -> int:
     started = time.perf_counter()
     child_argv = [argument for argument in argv if argument != "--no-write"]
-    try:
-        with throwaway_postgres_database("bench_tasks") as url:
-            result = measure_in_subprocess(__file__, url, child_argv)
-    except psycopg.Error as error:
-        print(f"PostgreSQL at {POSTGRES_SERVER_URL} cannot be used: {str(error).strip()}", file=sys.stderr)
-        return 1
-    except MeasurementFailed as error:
-        print(error, file=sys.stderr)
+    result = measure_in_throwaway_database(__file__, "bench_tasks", argv)
+    if result is None:
         return 1
     wall = time.perf_counter() - started
     print_tables(result)
