@@ -7,6 +7,14 @@ from django.core.paginator import Page, Paginator
 from .view_counts import with_total_views
 
 
+class CountedPaginator(Paginator):
+    """A Paginator told how many rows there are, instead of asking with a COUNT(*)."""
+
+    def __init__(self, *args, count: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.count = count  # shadows the cached_property
+
+
 class ArticlePaginationMixin:
     """For a ListView of articles.
 
@@ -16,10 +24,16 @@ class ArticlePaginationMixin:
 
     paginate_by = 10
 
+    def published_count(self) -> int | None:
+        """How many articles the listing holds, when a counter already knows; None: count them."""
+        return None
+
     def paginate_queryset(self, queryset, page_size: int) -> tuple[Paginator, Page, list, bool]:
-        paginator = self.get_paginator(
-            queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=True
-        )
+        options = {"orphans": self.get_paginate_orphans(), "allow_empty_first_page": True}
+        if (count := self.published_count()) is not None:
+            paginator = CountedPaginator(queryset, page_size, count=count, **options)
+        else:
+            paginator = self.get_paginator(queryset, page_size, **options)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         # The page's rows are loaded here rather than by the template, so that
         # their buffered views come in one HMGET; object_list, page_obj and

@@ -33,6 +33,10 @@ class CategoryArticleListView(ArticleListView):
         self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
         return super().get_queryset().filter(category=self.category)
 
+    def published_count(self) -> int:
+        # The category's counter is exact (articles/receivers.py): no COUNT(*) per page.
+        return self.category.article_count
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
 
@@ -44,6 +48,9 @@ class AuthorArticleListView(ArticleListView):
         authors = Author.objects.with_user().with_follower_total()
         self.author = get_object_or_404(authors, user__username=self.kwargs["username"])
         return super().get_queryset().filter(author=self.author)
+
+    def published_count(self) -> int:
+        return self.author.article_count
 
     def get_context_data(self, **kwargs):
         is_following = Follow.objects.is_following(self.request.user, self.author)

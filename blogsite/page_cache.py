@@ -5,8 +5,10 @@ never served after that commit; only view counts may lag, by at most
 ``PAGE_CACHE_SECONDS`` (0 turns the cache off).
 
 Keys: ``page_cache:generation``, a number bumped after every such commit;
-``page_cache:<generation>:<sha256 of the absolute URL>``, a page (status,
-headers, body) filed under the generation its request read before the database.
+``page_cache:page:<sha256 of the absolute URL>``, the page (status, headers,
+body) with the generation its request read before the database. A page is
+served only while that generation is still the current one. Both keys are read
+in one MGET: a hit is one round trip to Redis.
 """
 
 from __future__ import annotations
@@ -99,11 +101,24 @@ def is_cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def page_key(request: HttpRequest, generation: int) -> str:
+def page_key(request: HttpRequest) -> str:
     # The host and query string are part of the page: feeds and the sitemap
     # hold absolute URLs, the "Log in" link holds the current path.
     address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"page_cache:{generation}:{address}"
+    return f"page_cache:page:{address}"
+
+
+def generation_and_page(key: str) -> tuple[int | None, tuple | None]:
+    """The current generation and the page stored under ``key`` if it was filed under it."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        # Lost (evicted, flushed): a new one, later than any stored page's.
+        return current_generation(), None
+    stored = found.get(key)
+    if stored is None or stored[0] != generation:
+        return generation, None
+    return generation, stored[1:]
 
 
 def cache_public_page(view: View, *, on_hit: OnHit | None = None) -> View:
@@ -120,10 +135,9 @@ def cache_public_page(view: View, *, on_hit: OnHit | None = None) -> View:
         seconds = settings.PAGE_CACHE_SECONDS
         if seconds <= 0 or not is_cacheable_request(request):
             return view(request, *args, **kwargs)
+        key = page_key(request)
         try:
-            generation = current_generation()
-            key = page_key(request, generation) if generation is not None else None
-            stored = cache.get(key) if key else None
+            generation, stored = generation_and_page(key)
         except Exception:
             # An unreachable cache slows the site down; it never takes it down.
             logger.warning("Page cache unavailable: serving %s live", request.path, exc_info=True)
@@ -133,15 +147,15 @@ def cache_public_page(view: View, *, on_hit: OnHit | None = None) -> View:
             if on_hit is not None:
                 on_hit(request, note)
             return with_readers_token(request, rebuilt_response(page))
-        setattr(request, RENDERING_FOR_CACHE, key is not None)
+        setattr(request, RENDERING_FOR_CACHE, generation is not None)
         response = view(request, *args, **kwargs)
-        if key is None:
+        if generation is None:
             return response
 
         def store(rendered: HttpResponse) -> None:
             if request.method == "GET" and is_cacheable_response(request, rendered):
                 try:
-                    cache.set(key, stored_response(rendered), timeout=seconds)
+                    cache.set(key, (generation, *stored_response(rendered)), timeout=seconds)
                 except Exception:
                     logger.warning("Page cache unavailable: %s not stored", request.path, exc_info=True)
             # Stored with the placeholder; this reader gets their own token.

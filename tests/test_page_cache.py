@@ -22,8 +22,16 @@ from tests.factories import ArticleFactory, CategoryFactory, CommentFactory, Use
 pytestmark = pytest.mark.django_db
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
-REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_TEST_URL}}
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "page-cache-tests"}}
+# The "fragments" alias the listings' cards use stays as the settings have it.
+FRAGMENTS = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"}
+REDIS = {
+    "default": {"BACKEND": "blogsite.redis_cache.SharedClientRedisCache", "LOCATION": REDIS_TEST_URL},
+    "fragments": FRAGMENTS,
+}
+LOCMEM = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "page-cache-tests"},
+    "fragments": FRAGMENTS,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -347,7 +355,8 @@ def test_an_unreachable_cache_serves_pages_live(client, site, monkeypatch, caplo
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(caches["default"], "get", broken)
+    for method in ("get", "get_many"):
+        monkeypatch.setattr(caches["default"], method, broken)
     assert client.get("/").status_code == 200
     assert "Page cache unavailable: serving / live" in caplog.text
 
@@ -376,5 +385,44 @@ def test_with_redis_pages_are_shared_invalidated_and_expire(
         with committed(django_capture_on_commit_callbacks):
             publish_article(ArticleFactory(title="Beans in July", author=site.author, category=site.category))
         assert "Beans in July" in client.get("/").content.decode()
+    finally:
+        cache.clear()
+
+
+def test_a_page_filed_under_an_earlier_generation_is_not_served(client, site):
+    client.get("/")
+    assert is_hit(client.get("/"))
+    page_cache.invalidate_pages()
+    # The page is still stored, under the generation before: it is rendered again.
+    assert not is_hit(client.get("/"))
+    assert is_hit(client.get("/"))
+
+
+def test_with_redis_a_hit_is_one_round_trip_and_the_client_is_made_once(client, site, settings, monkeypatch):
+    import redis
+
+    require_redis(REDIS_TEST_URL)
+    settings.CACHES = REDIS
+    cache.clear()
+    try:
+        client.get("/")
+        made, commands = [], []
+        real_init, real_execute = redis.Redis.__init__, redis.Redis.execute_command
+
+        def init(self, *args, **kwargs):
+            made.append(self)
+            real_init(self, *args, **kwargs)
+
+        def execute(self, *args, **kwargs):
+            commands.append(args[0])
+            return real_execute(self, *args, **kwargs)
+
+        monkeypatch.setattr(redis.Redis, "__init__", init)
+        monkeypatch.setattr(redis.Redis, "execute_command", execute)
+        for _ in range(3):
+            assert is_hit(client.get("/"))
+        # The generation and the page in one MGET per hit, through one client made before.
+        assert commands == ["MGET"] * 3
+        assert made == []
     finally:
         cache.clear()

@@ -218,6 +218,59 @@ def test_listing_pages_cost_a_fixed_number_of_queries(client, django_assert_max_
         client.get(url)
 
 
+@pytest.mark.parametrize("url_name", ["category_detail", "author_detail"])
+def test_category_and_author_pages_page_by_their_counter_with_no_count_query(
+    client, django_assert_max_num_queries, author, url_name
+):
+    category = CategoryFactory()
+    for _ in range(12):
+        published(author=author, category=category)
+    url = category.get_absolute_url() if url_name == "category_detail" else author.get_absolute_url()
+    with django_assert_max_num_queries(10) as queries:
+        first = client.get(url)
+    assert not any("COUNT(*)" in query["sql"] for query in queries.captured_queries)
+    assert "Page 1 of 2" in first.content.decode()
+    assert len(client.get(url, {"page": 2}).context["object_list"]) == 2
+
+
+# --- the listings' cached cards --------------------------------------------------
+
+
+def test_a_listings_card_changes_with_the_article_author_and_category_it_shows(client, author):
+    category = CategoryFactory(name="Food")
+    article = published(title="Soup", author=author, category=category)
+    assert "Soup" in client.get(reverse("home")).content.decode()
+
+    article.title = "Soup of the day"
+    article.save(update_fields=["title"])
+    author.user.first_name = "Renamed"
+    author.user.save()
+    category.name = "Cooking"
+    category.save()
+
+    html = client.get(reverse("home")).content.decode()
+    assert "Soup of the day" in html and "Renamed" in html and "Cooking" in html
+    assert ">Soup<" not in html and ">Food<" not in html
+
+
+def test_a_listings_cached_card_shows_live_counts(client):
+    article = published(title="Counted")
+    assert "0 comments" in client.get(reverse("home")).content.decode()
+    CommentFactory(article=article, status=Comment.Status.APPROVED)
+    Article.objects.filter(pk=article.pk).update(view_count=41)
+    html = client.get(reverse("home")).content.decode()
+    assert "1 comment" in html and "41 views" in html
+
+
+def test_a_save_naming_some_fields_also_moves_updated_at():
+    article = published(title="Before")
+    earlier = article.updated_at
+    article.title = "After"
+    article.save(update_fields=["title"])
+    article.refresh_from_db()
+    assert article.title == "After" and article.updated_at > earlier
+
+
 # --- dashboard -------------------------------------------------------------------------
 
 

@@ -249,7 +249,7 @@ def break_the_page_template(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.django_db
 def test_reads_served_from_the_page_cache_count_exactly(counting, client, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.PAGE_CACHE_SECONDS = 60
     article = published()
     hits = [client.get(article.get_absolute_url()).get("X-Page-Cache") for _ in range(5)]

@@ -131,7 +131,7 @@ def test_guest_comment_waits_for_moderation_then_shows(page: Page, new_context: 
 
 
 def test_two_readers_comment_from_the_cached_article_page(page: Page, new_context: Any, settings: Any) -> None:
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.PAGE_CACHE_SECONDS = 60  # the page cache as make serve runs it (shared with the live server)
     article = ArticleFactory(title="Cached and commented", status=Article.Status.PUBLISHED)
     first, second = page, new_context().new_page()
