@@ -7,7 +7,10 @@ Run from the repository root::
 The script starts the site itself with ``scripts/serve.sh`` (gunicorn with
 several workers, DEBUG off, static files by whitenoise, the task worker) on
 127.0.0.1 only, against a throwaway PostgreSQL database that it creates and
-drops and Redis database 13, flushed at the start. ``serve.sh`` migrates and
+drops and Redis database 13, under keys of this run's own (views under
+``VIEW_BUFFER_PREFIX=bench-load-<pid>:views``; page keys hold the site's
+port): nothing is flushed, so a second run at the same time (``make
+bench-smoke`` in a CI run, say) cannot wipe this one's buffered views. ``serve.sh`` migrates and
 seeds the demo site. A load generator written here (threads, ``http.client``,
 one connection per thread, reopened whenever the server closes it) then asks
 for each page for ``--seconds`` (at most 20) and reports requests per second
@@ -205,6 +208,8 @@ def site_environment(database_url: str, port: int, workers: int, *, view_buffer_
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
         "VIEW_BUFFER_URL": view_buffer_url,
+        # Redis is shared with anything else running: this run's views under keys of its own.
+        "VIEW_BUFFER_PREFIX": f"bench-load-{os.getpid()}:views",
         "PORT": str(port),
         "WEB_CONCURRENCY": str(workers),
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -1008,15 +1013,15 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     args.load_before = load_average()
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5).flushdb()
+        # Checked, never flushed: a FLUSHDB here would wipe the live view hash of a run going on meanwhile.
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5).ping()
     except redis.RedisError as error:
         print(f"Redis at {REDIS_URL} cannot be used: {error}", file=sys.stderr)
         return 1
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-load-") as scratch,
-        throwaway_postgres_database("bench_load") as database_url,
-    ):
-        log = Path(scratch) / "serve.log"
+    with throwaway_postgres_database("bench_load") as database_url:
+        # Kept after the run: an inexact count is explained by what the sites logged.
+        log = REPO_ROOT / ".venv" / "bench-load-serve.log"
+        log.unlink(missing_ok=True)
         unavailable = ""
         if not (REPO_ROOT / "articles" / "view_counts.py").exists():
             unavailable = "not available yet: no articles/view_counts.py"
@@ -1057,6 +1062,7 @@ def main(argv: list[str]) -> int:
     inexact = [run.label for run in runs if not run.exact] + [entry.run.label for entry in hot if not entry.exact]
     if failed or inexact:
         print(f"Failed requests: {failed}; inexact view counts: {inexact}", file=sys.stderr)
+        print("What the sites logged: .venv/bench-load-serve.log", file=sys.stderr)
         return 1
     return 0
 

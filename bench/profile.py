@@ -1,0 +1,363 @@
+"""Where a page's time goes, before issue 10 and now: py-spy profiles of one gunicorn worker, side by side.
+
+Usage: ``.venv/bin/python bench/profile.py [--before 5cc583c] [--seconds 6]``
+
+The same site is started twice, one after the other, with ``scripts/serve.sh``
+(what ``make serve`` runs: gunicorn, DEBUG off, the page cache and views
+buffered in Redis) and one gunicorn worker, each on a throwaway PostgreSQL
+database with its own demo content (``seed_demo``): first the tree of the
+revision ``--before`` (``git archive``, run with this checkout's virtualenv),
+then this checkout. For each page, ``bench/load.py``'s closed-loop generator
+runs for ``--seconds`` to measure requests/s, then again while ``py-spy
+record`` samples the worker (on-CPU samples only: a worker waiting in
+``accept`` is not counted), and the samples are summed into the parts below.
+A sample counts towards every part one of its frames belongs to, so the parts
+overlap (SQL inside a template is in both) and need not sum to 100 %.
+
+The rates of the two trees come from one run of this script on one machine:
+their ratio is the figure. Writes its section of ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench.common import command_line, markdown_table, reflowed, throwaway_postgres_database, write_section  # noqa: E402
+from bench.load import (  # noqa: E402
+    HOST,
+    STARTUP_TIMEOUT,
+    article_to_read,
+    free_port,
+    hammer,
+    signed_in_cookie,
+    site_environment,
+)
+
+PY_SPY = REPO_ROOT / ".venv" / "bin" / "py-spy"
+REDIS_URL = "redis://127.0.0.1:6379/12"
+# The last commit before issue 10's work: Markdown rendered per request, no article page cache.
+BEFORE = "5cc583c"
+SAMPLES_PER_SECOND = 400
+
+
+# --------------------------------------------------------------------------
+# The parts a sample is summed into
+# --------------------------------------------------------------------------
+
+Frame = tuple[str, str]  # (function, file)
+
+
+def in_file(*fragments: str) -> Callable[[Frame], bool]:
+    return lambda frame: any(fragment in frame[1] for fragment in fragments)
+
+
+def function(name: str, file_fragment: str) -> Callable[[Frame], bool]:
+    return lambda frame: frame[0] == name and file_fragment in frame[1]
+
+
+PARTS: list[tuple[str, Callable[[Frame], bool]]] = [
+    ("Django: the whole request (WSGIHandler)", function("WSGIHandler.__call__", "django/core/handlers/wsgi.py")),
+    ("templates (django.template)", in_file("django/template/")),
+    ("crispy-forms", in_file("crispy_forms/", "crispy_bootstrap5/")),
+    ("Markdown and nh3", in_file("markdown_it/", "nh3", "articles/markdown.py")),
+    ("ORM and SQL (django.db: models, queries; psycopg)", in_file("django/db/", "psycopg/")),
+    ("Redis: every command (redis-py)", in_file("redis/")),
+    ("Redis: a new client per cache call (Redis.__init__)", function("Redis.__init__", "redis/client.py")),
+    # Not cached_view itself: on a miss the view it wraps runs inside it.
+    (
+        "page cache: lookup, rebuilt page, CSRF token",
+        lambda frame: (
+            "blogsite/page_cache.py" in frame[1]
+            and frame[0] not in {"cache_public_page.<locals>.cached_view", "cached_view"}
+        ),
+    ),
+    ("counting the view (article_viewed)", function("record_view", "articles/view_counts.py")),
+    ("URL reversing (reverse)", function("reverse", "django/urls/base.py")),
+    ("gunicorn: parsing and writing HTTP", in_file("gunicorn/http/", "gunicorn/util.py")),
+]
+
+FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>.*?)(?::\d+)?\)$")
+
+
+@dataclass
+class Profile:
+    samples: int = 0
+    parts: Counter = field(default_factory=Counter)
+    own: Counter = field(default_factory=Counter)  # samples whose innermost frame is this function
+
+    def share(self, part: str) -> float:
+        return 100 * self.parts[part] / self.samples if self.samples else 0.0
+
+
+def read_profile(raw: Path) -> Profile:
+    """Sum py-spy's ``--format raw`` output (``frame;frame;… count`` lines) into PARTS."""
+    profile = Profile()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        frames = []
+        for text in stack.split(";"):
+            match = FRAME.match(text)
+            frames.append((match["function"], match["file"]) if match else (text, ""))
+        samples = int(count)
+        profile.samples += samples
+        for name, belongs in PARTS:
+            if any(belongs(frame) for frame in frames):
+                profile.parts[name] += samples
+        function_name, file = frames[-1]
+        profile.own[f"{function_name} ({short_path(file)})"] += samples
+    return profile
+
+
+def short_path(file: str) -> str:
+    for marker in ("site-packages/", "/lib/python3"):
+        if marker in file:
+            return file.split(marker, 1)[1]
+    return file.removeprefix(str(REPO_ROOT) + "/")
+
+
+# --------------------------------------------------------------------------
+# The two sites
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    label: str
+    path: str
+    signed_in: bool = False
+
+
+@dataclass
+class Measured:
+    tree: str
+    page: Page
+    per_second: float
+    errors: int
+    profile: Profile
+
+
+@contextmanager
+def source_tree(revision: str | None) -> Iterator[Path]:
+    """This checkout, or the tree of ``revision`` unpacked beside it, run with this checkout's virtualenv."""
+    if revision is None:
+        yield REPO_ROOT
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as scratch:
+        tree = Path(scratch) / "tree"
+        tree.mkdir()
+        archive = subprocess.run(["git", "archive", revision], cwd=REPO_ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+        (tree / ".venv").symlink_to(REPO_ROOT / ".venv")
+        yield tree
+
+
+@contextmanager
+def running_tree(tree: Path, database_url: str, log: Path) -> Iterator[dict[str, str]]:
+    port = free_port()
+    env = site_environment(database_url, port, 1, view_buffer_url=REDIS_URL)
+    env["REDIS_URL"] = REDIS_URL
+    env["VIEW_BUFFER_PREFIX"] = f"bench-profile-{port}:views"
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            ["sh", "scripts/serve.sh"], cwd=tree, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        wait_for(port, process, log)
+        yield env
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_for(port: int, process: subprocess.Popen, log: Path) -> None:
+    import http.client
+
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"serve.sh exited with {process.returncode}; see {log}")
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"The site did not answer /healthz within {STARTUP_TIMEOUT} s; see {log}")
+
+
+def gunicorn_worker(port: int) -> int:
+    """The pid of the one gunicorn worker serving ``port`` (the child of its master)."""
+    found = subprocess.run(["pgrep", "-f", f"gunicorn .*--bind {HOST}:{port}"], capture_output=True, text=True)
+    pids = sorted(int(pid) for pid in found.stdout.split())
+    if len(pids) != 2:
+        raise SystemExit(f"Expected a gunicorn master and one worker on port {port}, found {pids}")
+    return pids[1]  # the worker is forked after its master
+
+
+def measure_tree(tree_name: str, tree: Path, pages: list[Page], args: argparse.Namespace, log: Path) -> list[Measured]:
+    redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5).ping()  # never flushed: other runs share it
+    results = []
+    with (
+        throwaway_postgres_database("bench_profile") as database_url,
+        running_tree(tree, database_url, log) as env,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        port = int(env["PORT"])
+        worker = gunicorn_worker(port)
+        slug, _ = article_to_read(database_url)
+        cookie = signed_in_cookie_in(tree, env)
+        for page in pages:
+            path = page.path.format(slug=slug)
+            headers_cookie = cookie if page.signed_in else ""
+            hammer(port, path, seconds=1, concurrency=args.concurrency, cookie=headers_cookie)  # warm up
+            run = hammer(port, path, seconds=args.seconds, concurrency=args.concurrency, cookie=headers_cookie)
+            raw = Path(scratch) / f"{len(results)}.txt"
+            spy = subprocess.Popen(
+                [str(PY_SPY), "record", "--pid", str(worker), "--duration", str(int(args.seconds)), "--rate",
+                 str(SAMPLES_PER_SECOND), "--format", "raw", "--output", str(raw)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            hammer(port, path, seconds=args.seconds + 1, concurrency=args.concurrency, cookie=headers_cookie)
+            spy.wait(timeout=60)
+            profile = read_profile(raw) if raw.exists() else Profile()
+            errors = sum(run.failures.values())
+            print(f"{tree_name}, {page.label}: {run.per_second:.0f} req/s, {profile.samples} samples", flush=True)
+            results.append(Measured(tree_name, page, run.per_second, errors, profile))
+    return results
+
+
+def signed_in_cookie_in(tree: Path, env: dict[str, str]) -> str:
+    # bench/load.py's helper runs manage.py from this checkout; the session must be the tree's own.
+    if tree == REPO_ROOT:
+        return signed_in_cookie(env)
+    import bench.load as load
+
+    saved = load.REPO_ROOT
+    load.REPO_ROOT = tree
+    try:
+        return signed_in_cookie(env)
+    finally:
+        load.REPO_ROOT = saved
+
+
+# --------------------------------------------------------------------------
+# Reporting
+# --------------------------------------------------------------------------
+
+PAGES = [
+    Page("baseline: /healthz", "/healthz"),
+    Page("article, anonymous reader", "/articles/{slug}/"),
+    Page("article, signed-in reader", "/articles/{slug}/", signed_in=True),
+    Page("home, rendered (`?bench=1`)", "/?bench=1"),
+    Page("home, anonymous reader", "/"),
+]
+
+
+def rates_table(before: list[Measured], now: list[Measured]) -> str:
+    rows = []
+    for old, new in zip(before, now, strict=True):
+        rows.append([
+            new.page.label,
+            f"{old.per_second:.0f}",
+            f"{old.per_second / before[0].per_second:.2f}",
+            f"{new.per_second:.0f}",
+            f"{new.per_second / now[0].per_second:.2f}",
+            f"{new.per_second / old.per_second:.2f}",
+            str(old.errors + new.errors),
+        ])  # fmt: skip
+    headers = ["page", "before req/s", "before × /healthz", "now req/s", "now × /healthz", "now / before", "errors"]
+    return markdown_table(headers, rows, right_aligned={1, 2, 3, 4, 5, 6})
+
+
+def parts_table(old: Measured, new: Measured) -> str:
+    rows = [[name, f"{old.profile.share(name):.1f} %", f"{new.profile.share(name):.1f} %"] for name, _ in PARTS]
+    rows.append(["samples", str(old.profile.samples), str(new.profile.samples)])
+    return markdown_table(["part of the worker's samples", "before", "now"], rows, right_aligned={1, 2})
+
+
+def top_functions(measured: Measured, count: int = 8) -> str:
+    total = measured.profile.samples or 1
+    rows = [[name, f"{100 * samples / total:.1f} %"] for name, samples in measured.profile.own.most_common(count)]
+    return markdown_table(["function, innermost frame (now)", "samples"], rows, right_aligned={1})
+
+
+def section(before: list[Measured], now: list[Measured], args: argparse.Namespace, argv: list[str]) -> str:
+    today = datetime.date.today().isoformat()
+    parts = [
+        "## Profiles: where a page's time goes, before issue 10 and now",
+        "",
+        f"Made by `{command_line(__file__, argv)}` on {today}: one gunicorn worker, "
+        f"{args.concurrency} client threads, {args.seconds:g} s per page and as long again under "
+        f"py-spy at {SAMPLES_PER_SECOND} samples/s; *before* is `{args.before}` (Markdown rendered on every "
+        "request, the article page never cached, a Redis client made per cache call), *now* this checkout, "
+        "each on its own throwaway database with its own demo content.",
+        "",
+        reflowed(__doc__.split("\n\n")[2]),
+        "",
+        "### Requests per second, both trees in this run",
+        "",
+        rates_table(before, now),
+        "",
+    ]
+    for old, new in zip(before[1:], now[1:], strict=True):
+        parts += [f"### {new.page.label}", "", parts_table(old, new), "", top_functions(new), ""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", default=BEFORE, help="the revision to compare with")
+    parser.add_argument("--seconds", type=float, default=6, help="per page, and as long again under py-spy")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if not PY_SPY.exists():
+        print("py-spy is missing: make install (requirements-dev.txt)", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="bench-profile-log-") as scratch:
+        log = Path(scratch) / "serve.log"
+        try:
+            with source_tree(args.before) as tree:
+                before = measure_tree("before", tree, PAGES, args, log)
+            now = measure_tree("now", REPO_ROOT, PAGES, args, log)
+        except BaseException:
+            shutil.copy(log, REPO_ROOT / ".venv" / "bench-profile-serve.log")
+            print("The sites' log: .venv/bench-profile-serve.log", file=sys.stderr)
+            raise
+    text = section(before, now, args, argv)
+    print(text)
+    write_section(__file__, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
