@@ -60,6 +60,7 @@ bench: install
 	$(PY) bench/writes.py
 	$(PY) bench/pages.py
 	$(PY) bench/load.py
+	$(PY) bench/profile.py
 	$(PY) bench/tasks.py
 
 # Every benchmark once on the smallest data, its checks included, leaving
@@ -72,6 +73,7 @@ bench-smoke: install
 	$(PY) bench/recount.py
 	$(PY) bench/tasks.py
 	$(PY) bench/load.py
+	$(PY) bench/profile.py
 
 # docs/screenshots/<page>-<light|dark>.png from a throwaway demo site.
 screenshots: install browser

@@ -40,7 +40,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import command_line, markdown_table, reflowed, throwaway_postgres_database, write_section  # noqa: E402
+from bench.common import (  # noqa: E402
+    SMOKE,
+    command_line,
+    markdown_table,
+    reflowed,
+    section_markers,
+    throwaway_postgres_database,
+    write_section,
+)
 from bench.load import (  # noqa: E402
     HOST,
     STARTUP_TIMEOUT,
@@ -289,10 +297,15 @@ def rates_table(before: list[Measured], now: list[Measured]) -> str:
             f"{new.per_second:.0f}",
             f"{new.per_second / now[0].per_second:.2f}",
             f"{new.per_second / old.per_second:.2f}",
+            # Each tree against its own baseline: the machine may drift between the two halves of the run.
+            f"{(new.per_second / now[0].per_second) / (old.per_second / before[0].per_second):.2f}",
             str(old.errors + new.errors),
         ])  # fmt: skip
-    headers = ["page", "before req/s", "before × /healthz", "now req/s", "now × /healthz", "now / before", "errors"]
-    return markdown_table(headers, rows, right_aligned={1, 2, 3, 4, 5, 6})
+    headers = [
+        "page", "before req/s", "before × /healthz", "now req/s", "now × /healthz", "now / before",
+        "now / before, each × its /healthz", "errors",
+    ]  # fmt: skip
+    return markdown_table(headers, rows, right_aligned={1, 2, 3, 4, 5, 6, 7})
 
 
 def parts_table(old: Measured, new: Measured) -> str:
@@ -309,7 +322,10 @@ def top_functions(measured: Measured, count: int = 8) -> str:
 
 def section(before: list[Measured], now: list[Measured], args: argparse.Namespace, argv: list[str]) -> str:
     today = datetime.date.today().isoformat()
+    start, end = section_markers(__file__)
     parts = [
+        start,
+        "",
         "## Profiles: where a page's time goes, before issue 10 and now",
         "",
         f"Made by `{command_line(__file__, argv)}` on {today}: one gunicorn worker, "
@@ -327,6 +343,7 @@ def section(before: list[Measured], now: list[Measured], args: argparse.Namespac
     ]
     for old, new in zip(before[1:], now[1:], strict=True):
         parts += [f"### {new.page.label}", "", parts_table(old, new), "", top_functions(new), ""]
+    parts.append(end)
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -335,6 +352,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--before", default=BEFORE, help="the revision to compare with")
     parser.add_argument("--seconds", type=float, default=6, help="per page, and as long again under py-spy")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads")
+    if SMOKE:
+        # Both trees, every page, for a moment: the script still runs end to end (make bench-smoke).
+        parser.set_defaults(seconds=1, concurrency=2)
     return parser.parse_args(argv)
 
 
@@ -343,6 +363,10 @@ def main(argv: list[str]) -> int:
     if not PY_SPY.exists():
         print("py-spy is missing: make install (requirements-dev.txt)", file=sys.stderr)
         return 1
+    known = subprocess.run(["git", "cat-file", "-e", f"{args.before}^{{commit}}"], cwd=REPO_ROOT, capture_output=True)
+    if known.returncode != 0:
+        print(f"{args.before} is not in this clone (a shallow one?): nothing to compare with", file=sys.stderr)
+        return 0 if SMOKE else 1
     with tempfile.TemporaryDirectory(prefix="bench-profile-log-") as scratch:
         log = Path(scratch) / "serve.log"
         try:
