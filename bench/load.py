@@ -225,12 +225,12 @@ def site_environment(database_url: str, port: int, workers: int, *, view_buffer_
 
 
 @contextmanager
-def running_site(env: dict[str, str], log: Path) -> Iterator[int]:
-    """``scripts/serve.sh`` in its own process group; yields the port once /healthz answers."""
+def running_site(env: dict[str, str], log: Path, root: Path = REPO_ROOT) -> Iterator[int]:
+    """``scripts/serve.sh`` of the tree at ``root`` in its own process group; yields the port once /healthz answers."""
     port = int(env["PORT"])
     with log.open("ab") as output:
         process = subprocess.Popen(
-            ["sh", "scripts/serve.sh"], cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            ["sh", "scripts/serve.sh"], cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
     try:
@@ -265,9 +265,9 @@ def tail(log: Path, lines: int = 30) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def manage(env: dict[str, str], *args: str) -> str:
+def manage(env: dict[str, str], *args: str, root: Path = REPO_ROOT) -> str:
     completed = subprocess.run(
-        [str(PYTHON), "manage.py", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True
+        [str(PYTHON), "manage.py", *args], cwd=root, env=env, capture_output=True, text=True, check=True
     )
     return completed.stdout.strip()
 
@@ -326,7 +326,7 @@ def list_pages_to_read(database_url: str, slug: str) -> tuple[str, str]:
 READER = "bench-reader"
 
 
-def signed_in_cookie(env: dict[str, str]) -> str:
+def signed_in_cookie(env: dict[str, str], root: Path = REPO_ROOT) -> str:
     """A session of a reader (no author, no staff), made once in the site's own settings: the Cookie header.
 
     ``Client.force_login`` saves the session in the site's session store,
@@ -344,7 +344,7 @@ def signed_in_cookie(env: dict[str, str]) -> str:
         "print(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value,"
         " settings.CSRF_COOKIE_NAME)"
     )
-    session_cookie, session, csrf_cookie = manage(env, "shell", "--no-imports", "-c", script).split()[-3:]
+    session_cookie, session, csrf_cookie = manage(env, "shell", "--no-imports", "-c", script, root=root).split()[-3:]
     csrf_secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
     return f"{session_cookie}={session}; {csrf_cookie}={csrf_secret}"
 

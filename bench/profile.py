@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,10 +50,10 @@ from bench.common import (  # noqa: E402
 )
 from bench.load import (  # noqa: E402
     HOST,
-    STARTUP_TIMEOUT,
     article_to_read,
     free_port,
     hammer,
+    running_site,
     signed_in_cookie,
     site_environment,
 )
@@ -185,38 +184,8 @@ def running_tree(tree: Path, database_url: str, log: Path) -> Iterator[dict[str,
     env = site_environment(database_url, port, 1, view_buffer_url=REDIS_URL)
     env["REDIS_URL"] = REDIS_URL
     env["VIEW_BUFFER_PREFIX"] = f"bench-profile-{port}:views"
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            ["sh", "scripts/serve.sh"], cwd=tree, env=env, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
-        wait_for(port, process, log)
+    with running_site(env, log, root=tree):
         yield env
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def wait_for(port: int, process: subprocess.Popen, log: Path) -> None:
-    import http.client
-
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"serve.sh exited with {process.returncode}; see {log}")
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except (OSError, http.client.HTTPException):
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"The site did not answer /healthz within {STARTUP_TIMEOUT} s; see {log}")
 
 
 def gunicorn_worker(port: int) -> int:
@@ -239,7 +208,7 @@ def measure_tree(tree_name: str, tree: Path, pages: list[Page], args: argparse.N
         port = int(env["PORT"])
         worker = gunicorn_worker(port)
         slug, _ = article_to_read(database_url)
-        cookie = signed_in_cookie_in(tree, env)
+        cookie = signed_in_cookie(env, root=tree)
         for page in pages:
             path = page.path.format(slug=slug)
             headers_cookie = cookie if page.signed_in else ""
@@ -258,20 +227,6 @@ def measure_tree(tree_name: str, tree: Path, pages: list[Page], args: argparse.N
             print(f"{tree_name}, {page.label}: {run.per_second:.0f} req/s, {profile.samples} samples", flush=True)
             results.append(Measured(tree_name, page, run.per_second, errors, profile))
     return results
-
-
-def signed_in_cookie_in(tree: Path, env: dict[str, str]) -> str:
-    # bench/load.py's helper runs manage.py from this checkout; the session must be the tree's own.
-    if tree == REPO_ROOT:
-        return signed_in_cookie(env)
-    import bench.load as load
-
-    saved = load.REPO_ROOT
-    load.REPO_ROOT = tree
-    try:
-        return signed_in_cookie(env)
-    finally:
-        load.REPO_ROOT = saved
 
 
 # --------------------------------------------------------------------------
