@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
@@ -11,10 +13,12 @@ from authors.models import Author, Follow
 from blogsite.page_cache import csrf_token_for
 from comments.forms import CommentForm
 
+from . import shared_part
 from .models import Article, ArticleRedirect, Category
 from .pagination import ArticlePaginationMixin
 from .readers import is_countable_read
 from .selectors import author_dashboard
+from .shared_part import SharedArticlePart
 from .signals import article_viewed
 from .view_counts import with_total_views
 
@@ -69,8 +73,12 @@ class ArticleDetailView(DetailView):
         return Article.objects.for_page()
 
     def get(self, request, *args, **kwargs) -> HttpResponse:
+        generation, part = shared_part.lookup(request, kwargs["slug"])
+        if part is not None and not part.is_editable_by(request.user):
+            # The article and its comments from the cache: no query for either.
+            return self.respond(part, part, editable=False)
         try:
-            self.object = self.get_object()
+            article = self.get_object()
         except Http404:
             # An address the author has since changed answers 301 to the new one.
             redirect = ArticleRedirect.objects.from_old_slug(kwargs["slug"])
@@ -79,50 +87,62 @@ class ArticleDetailView(DetailView):
             if redirect is None or not (redirect.article.is_published or can_preview(request.user, redirect.article)):
                 raise
             return HttpResponsePermanentRedirect(redirect.article.get_absolute_url())
-        if not self.object.is_published and not can_preview(request.user, self.object):
+        editable = can_preview(request.user, article)
+        if not article.is_published and not editable:
             raise Http404("No article found matching the query")
-        response = self.render_to_response(self.get_context_data(object=self.object))
-        if self.object.is_published:
-            # For the page cache (blogsite/page_cache.py): a hit is a read of this article too.
-            response.page_cache_note = {"article": self.object.pk}
-        if self.counts_as_a_read(request):
-            # Counted once the page has rendered, not before: a template that
-            # fails while rendering is a 500, and a 500 is not a read. The
-            # response stays lazy, so the handler renders it as always.
-            response.add_post_render_callback(self.count_read)
-        return response
+        return self.respond(article, self.article_part(article, editable, generation), editable=editable)
 
-    def count_read(self, response: HttpResponse) -> None:
-        # Returns None: a post-render callback's return value replaces the response.
-        article_viewed.send(sender=Article, article=self.object, request=self.request)
+    def article_part(self, article: Article, editable: bool, generation: int | None = None) -> SharedArticlePart:
+        """The article and its comments, rendered; stored for sharing under ``generation`` unless ``editable``."""
+        with_total_views([article])
+        comments = article.comments.for_article_page()
+        if editable:
+            return shared_part.rendered_part(article, comments, editor=self.request.user)
+        # Only a published article gets here: the part every other reader shares.
+        part = shared_part.rendered_part(article, comments)
+        if generation is not None:
+            shared_part.store(part, generation)
+        return part
 
-    def counts_as_a_read(self, request) -> bool:
-        # Readers are counted; the author checking their own page and the
-        # editors are not, nor a HEAD, a prefetch or a crawler (readers.py).
-        return (
-            is_countable_read(request)
-            and self.object.is_published
-            and not (request.user.is_authenticated and can_preview(request.user, self.object))
+    def respond(
+        self, article: Article | SharedArticlePart, part: SharedArticlePart, *, editable: bool, **context
+    ) -> HttpResponse:
+        self.object = article
+        context = self.get_context_data(
+            object=article, article=article, article_part=part, can_edit=editable, **context
         )
+        response = self.render_to_response(context)
+        if article.is_published:
+            # For the page cache (blogsite/page_cache.py): a hit is a read of this article too.
+            response.page_cache_note = {"article": article.pk}
+            # Readers are counted; the author checking their own page and the
+            # editors are not, nor a HEAD, a prefetch or a crawler (readers.py).
+            if not editable and is_countable_read(self.request):
+                # Counted once the page has rendered, not before: a template that
+                # fails while rendering is a 500, and a 500 is not a read. The
+                # response stays lazy, so the handler renders it as always.
+                response.add_post_render_callback(functools.partial(count_read, self.request, article.pk))
+        return response
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("comment_form", CommentForm(user=self.request.user))
         if (placeholder := csrf_token_for(self.request)) is not None:
             # Rendered for every anonymous reader: no one reader's token in it.
             kwargs["csrf_token"] = placeholder
-        with_total_views([self.object])
-        comments = self.object.comments.for_article_page()
-        return super().get_context_data(
-            comments=comments, can_edit=can_preview(self.request.user, self.object), **kwargs
-        )
+        return super().get_context_data(**kwargs)
+
+
+def count_read(request: HttpRequest, article_pk: int, response: HttpResponse | None = None) -> None:
+    # Returns None: a post-render callback's return value replaces the response.
+    # Receivers of article_viewed use the article's pk; a shared part holds no more.
+    article_viewed.send(sender=Article, article=Article(pk=article_pk), request=request)
 
 
 def count_cached_read(request: HttpRequest, note: dict) -> None:
     """A cache hit of an article page is a read like a rendered one, counted before it is served."""
     # Anonymous readers only reach the cache: a countable request is a read.
     if note.get("article") and is_countable_read(request):
-        # receivers of article_viewed use the article's pk; the page holds no more.
-        article_viewed.send(sender=Article, article=Article(pk=note["article"]), request=request)
+        count_read(request, note["article"])
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):

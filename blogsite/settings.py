@@ -119,7 +119,8 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "blogsite.wsgi.application"
-# Django's database sessions, refusing a crafted session key before the query.
+# Django's database sessions, refusing a crafted session key before the query;
+# read from Redis when every process shares it (REDIS_URL, below).
 SESSION_ENGINE = "blogsite.sessions"
 
 # SQLite file by default (zero set-up); DATABASE_URL=postgres://… switches to
@@ -148,6 +149,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # Django's backend with one redis-py client per pool instead of one per call (blogsite/redis_cache.py).
     CACHES = {"default": {"BACKEND": "blogsite.redis_cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "blogsite.cached_sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # HTML fragments keyed by everything they show (a listing's article cards:

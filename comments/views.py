@@ -5,7 +5,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 
 from articles.models import Article
-from articles.views import ArticleDetailView
+from articles.views import ArticleDetailView, can_preview
 
 from .forms import CommentForm
 from .models import Comment
@@ -22,7 +22,9 @@ class PostCommentView(ArticleDetailView):
         self.object = get_object_or_404(self.get_queryset().published(), slug=kwargs["slug"])
         form = CommentForm(request.POST, user=request.user)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(object=self.object, comment_form=form))
+            editable = can_preview(request.user, self.object)
+            part = self.article_part(self.object, editable)
+            return self.respond(self.object, part, editable=editable, comment_form=form)
         comment = add_comment(article=self.object, user=request.user, **form.cleaned_data)
         if comment.status == Comment.Status.APPROVED:
             messages.success(request, "Your comment is published.")

@@ -2,11 +2,14 @@ import os
 
 import pytest
 import redis
+from django.core.cache import cache
 from django.db import connection
 
 from articles.recount import find_drift
+from articles.services import publish_article
+from blogsite import page_cache
 from blogsite.effects import queue_is_durable
-from tests.factories import make_author
+from tests.factories import ArticleFactory, CategoryFactory, UserFactory, make_author
 
 
 def assert_counters_exact() -> None:
@@ -55,6 +58,37 @@ def _live_pages(settings):
     # The page cache is invalidated after commit, and a test's transaction never
     # commits: the suite reads live pages. tests/test_page_cache.py turns it on.
     settings.PAGE_CACHE_SECONDS = 0
+
+
+# The "fragments" alias the listings' cards use stays as the settings have it.
+FRAGMENTS = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"}
+LOCMEM = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "page-cache-tests"},
+    "fragments": FRAGMENTS,
+}
+
+
+@pytest.fixture
+def page_cache_on(settings):
+    """The page cache on, in this process's memory (tests/test_page_cache.py; articles/shared_part.py)."""
+    settings.CACHES = LOCMEM
+    settings.PAGE_CACHE_SECONDS = 60
+    # Idempotent (dispatch_uid): the suite passes whether or not an AppConfig already did it.
+    page_cache.register()
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def site(django_capture_on_commit_callbacks):
+    """One published article in a category by an author, committed as the site would."""
+    category = CategoryFactory(name="Gardening")
+    author = UserFactory(username="ada", first_name="Ada").author
+    with django_capture_on_commit_callbacks(execute=True):
+        article = ArticleFactory(title="Tomatoes in May", author=author, category=category)
+        publish_article(article)
+    return article
 
 
 PROCRASTINATE_TABLES = (

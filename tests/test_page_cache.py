@@ -16,44 +16,21 @@ from articles.services import publish_article
 from authors.models import Follow
 from blogsite import page_cache
 from comments.services import add_comment, approve_comment
-from tests.conftest import require_redis
-from tests.factories import ArticleFactory, CategoryFactory, CommentFactory, UserFactory
+from tests.conftest import FRAGMENTS, require_redis
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
-# The "fragments" alias the listings' cards use stays as the settings have it.
-FRAGMENTS = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"}
 REDIS = {
     "default": {"BACKEND": "blogsite.redis_cache.SharedClientRedisCache", "LOCATION": REDIS_TEST_URL},
-    "fragments": FRAGMENTS,
-}
-LOCMEM = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "page-cache-tests"},
     "fragments": FRAGMENTS,
 }
 
 
 @pytest.fixture(autouse=True)
-def page_cache_on(settings):
-    settings.CACHES = LOCMEM
-    settings.PAGE_CACHE_SECONDS = 60
-    # Idempotent (dispatch_uid): the suite passes whether or not an AppConfig already did it.
-    page_cache.register()
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def site(django_capture_on_commit_callbacks):
-    """One published article in a category by an author, committed as the site would."""
-    category = CategoryFactory(name="Gardening")
-    author = UserFactory(username="ada", first_name="Ada").author
-    with django_capture_on_commit_callbacks(execute=True):
-        article = ArticleFactory(title="Tomatoes in May", author=author, category=category)
-        publish_article(article)
-    return article
+def _page_cache_on(page_cache_on):
+    pass
 
 
 def committed(django_capture_on_commit_callbacks):

@@ -152,6 +152,35 @@ def test_two_readers_comment_from_the_cached_article_page(page: Page, new_contex
     assert Article.objects.get(pk=article.pk).view_count == 4
 
 
+def test_two_signed_in_readers_comment_on_the_article_shared_between_them(
+    page: Page, new_context: Any, settings: Any
+) -> None:
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PAGE_CACHE_SECONDS = 60  # the article's shared part on, as make serve runs it
+    article = ArticleFactory(title="Shared and signed in", status=Article.Status.PUBLISHED)
+    readers = [(page, UserFactory(username="grace", first_name="Grace"))]
+    readers.append((new_context().new_page(), UserFactory(username="linus", first_name="Linus")))
+
+    for reader, user in readers:
+        log_in_with_form(reader, user.username, PASSWORD)
+        visit(reader, f"/articles/{article.slug}/")
+        expect(reader.get_by_text(f"Commenting as {user.first_name}")).to_be_visible()
+        reader.locator("[name=body]").fill(f"{user.first_name} was here.")
+        submit(reader, "body")
+        expect(reader.get_by_role("alert")).to_contain_text("Your comment is published.")
+        expect(reader.locator("#comments")).to_contain_text(f"{user.first_name} was here.")
+
+    # The first reader's next visit shows both comments, and their own name only.
+    first = readers[0][0]
+    visit(first, f"/articles/{article.slug}/")
+    expect(first.locator("#comments")).to_contain_text("Linus was here.")
+    expect(first.get_by_role("navigation", name="Main")).to_contain_text("grace")
+    expect(first.get_by_role("navigation", name="Main")).not_to_contain_text("linus")
+    expect(first.get_by_role("alert")).to_have_count(0)
+    # Two reads each (the visit, and the page their comment led back to), and the first reader's last.
+    assert Article.objects.get(pk=article.pk).view_count == 5
+
+
 def test_an_article_scheduled_in_the_form_appears_once_publish_due_runs(
     page: Page, new_context: Any, live_server: Any, log_in_as: Any
 ) -> None:
