@@ -153,22 +153,6 @@ class Article(CountedModel):
         text = html.unescape(strip_tags(self.body_html))
         return Truncator(text).words(words, truncate=truncate)
 
-    def listing_version(self) -> str:
-        """What a listing's card shows of this article but its counts, as a key of its cached HTML.
-
-        updated_at moves with every save (save() keeps it in update_fields),
-        so the text, excerpt, body and cover are covered by it; the fields a
-        QuerySet.update() could change without it are named as well, and so
-        are the author's and category's names, which live in other rows.
-        """
-        category = self.category
-        parts = (
-            self.pk, self.updated_at, self.status, self.slug, self.title, self.published_at, self.cover.name,
-            self.author.user.get_username(), str(self.author),
-            category and (category.pk, category.slug, category.name),
-        )  # fmt: skip
-        return repr(parts)
-
     def save(self, *, update_fields=None, **kwargs: Any) -> None:
         # Rendered here, in Python before the INSERT or UPDATE, so it costs the
         # save no statement; a save that leaves the body alone (a status
@@ -184,7 +168,7 @@ class Article(CountedModel):
             update_fields = {*update_fields, "published_at"}
         if update_fields:
             # Every save is an edit, and updated_at says when, whichever fields
-            # it names: a listing's cached card is keyed by it (listing_version).
+            # it names: a listing's cached card is keyed by it (articles/cards.py).
             update_fields = {*update_fields, "updated_at"}
         if self.slug:
             super().save(update_fields=update_fields, **kwargs)

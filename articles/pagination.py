@@ -1,10 +1,10 @@
-"""Pages of articles: paging that forgives, and each page's rows with their buffered views."""
+"""Pages of articles: paging that forgives, and each page's cards with their live counts."""
 
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
 
-from .view_counts import with_total_views
+from .cards import listing_cards
 
 
 class CountedPaginator(Paginator):
@@ -35,8 +35,7 @@ class ArticlePaginationMixin:
         else:
             paginator = self.get_paginator(queryset, page_size, **options)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        # The page's rows are loaded here rather than by the template, so that
-        # their buffered views come in one HMGET; object_list, page_obj and
-        # article_list then all hold this one list.
-        page.object_list = with_total_views(page.object_list)
+        # The page's cards, made here rather than by the template: object_list,
+        # page_obj and article_list then all hold this one list.
+        page.object_list = listing_cards(page.object_list)
         return paginator, page, page.object_list, page.has_other_pages()

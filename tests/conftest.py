@@ -2,7 +2,7 @@ import os
 
 import pytest
 import redis
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
 from articles.recount import find_drift
@@ -51,6 +51,12 @@ def _views_counted_in_the_database(settings):
     # Tests that buffer views in Redis say so (tests/articles/test_view_counts.py);
     # the rest count them in the row, whatever REDIS_URL the shell has.
     settings.VIEW_BUFFER_URL = ""
+
+
+@pytest.fixture(autouse=True)
+def _no_cards_from_another_test():
+    # A listing's cards are kept in the process's memory (articles/cards.py).
+    caches["fragments"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -262,6 +262,29 @@ def test_a_listings_cached_card_shows_live_counts(client):
     assert "1 comment" in html and "41 views" in html
 
 
+def test_a_listing_in_memory_loads_no_article_and_a_new_card_costs_one_query(client, django_assert_num_queries):
+    for day in range(12):
+        published(title=f"Day {day}")
+    # The paginator's COUNT(*), the page's rows as values, and the cards not
+    # yet in memory rendered from their articles, loaded with author and
+    # category in one query whatever their number; once in memory, two.
+    with django_assert_num_queries(3):
+        client.get(reverse("home"))
+    with django_assert_num_queries(2):
+        html = client.get(reverse("home")).content.decode()
+    assert html.count('class="article-card') == 10
+    published(title="Fresh")
+    with django_assert_num_queries(3):
+        assert "Fresh" in client.get(reverse("home")).content.decode()
+
+
+def test_a_title_holding_the_cards_counts_slot_is_only_text(client):
+    published(title="<!--card-counts--> and <b>bold</b>")
+    html = client.get(reverse("home")).content.decode()
+    assert "&lt;!--card-counts--&gt; and &lt;b&gt;bold&lt;/b&gt;" in html
+    assert html.count("0 comments") == 1 and "<!--card-counts-->" not in html
+
+
 def test_a_save_naming_some_fields_also_moves_updated_at():
     article = published(title="Before")
     earlier = article.updated_at
