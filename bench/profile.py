@@ -53,6 +53,7 @@ from bench.load import (  # noqa: E402
     article_to_read,
     free_port,
     hammer,
+    list_pages_to_read,
     running_site,
     signed_in_cookie,
     site_environment,
@@ -208,9 +209,10 @@ def measure_tree(tree_name: str, tree: Path, pages: list[Page], args: argparse.N
         port = int(env["PORT"])
         worker = gunicorn_worker(port)
         slug, _ = article_to_read(database_url)
+        category, author = list_pages_to_read(database_url, slug)
         cookie = signed_in_cookie(env, root=tree)
         for page in pages:
-            path = page.path.format(slug=slug)
+            path = page.path.format(slug=slug, category=category, author=author)
             headers_cookie = cookie if page.signed_in else ""
             hammer(port, path, seconds=1, concurrency=args.concurrency, cookie=headers_cookie)  # warm up
             run = hammer(port, path, seconds=args.seconds, concurrency=args.concurrency, cookie=headers_cookie)
@@ -238,6 +240,8 @@ PAGES = [
     Page("article, anonymous reader", "/articles/{slug}/"),
     Page("article, signed-in reader", "/articles/{slug}/", signed_in=True),
     Page("home, rendered (`?bench=1`)", "/?bench=1"),
+    Page("category, rendered (`?bench=1`)", "/categories/{category}/?bench=1"),
+    Page("author, rendered (`?bench=1`)", "/authors/{author}/?bench=1"),
     Page("home, anonymous reader", "/"),
 ]
 
