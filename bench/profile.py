@@ -1,16 +1,19 @@
 """Where a page's time goes, before issue 10 and now: py-spy profiles of one gunicorn worker, side by side.
 
-Usage: ``.venv/bin/python bench/profile.py [--before 5cc583c] [--seconds 6]``
+Usage: ``.venv/bin/python bench/profile.py [--before 5cc583c] [--seconds 6] [--rounds 3]``
 
-The same site is started twice, one after the other, with ``scripts/serve.sh``
+The same site is started twice per round, one after the other, with ``scripts/serve.sh``
 (what ``make serve`` runs: gunicorn, DEBUG off, the page cache and views
 buffered in Redis) and one gunicorn worker, each on a throwaway PostgreSQL
-database with its own demo content (``seed_demo``): first the tree of the
-revision ``--before`` (``git archive``, run with this checkout's virtualenv),
-then this checkout. For each page, ``bench/load.py``'s closed-loop generator
-runs for ``--seconds`` to measure requests/s, then again while ``py-spy
-record`` samples the worker (on-CPU samples only: a worker waiting in
-``accept`` is not counted), and the samples are summed into the parts below.
+database with its own demo content (``seed_demo``): the tree of the
+revision ``--before`` (``git archive``, run with this checkout's virtualenv)
+and this checkout, in turns (before, now; now, before; …) for ``--rounds``
+rounds, so that a machine getting busier or quieter favours neither; a
+page's rate is its best round, its samples those of every round. For each
+page, ``bench/load.py``'s closed-loop generator runs for ``--seconds`` to
+measure requests/s, then again while ``py-spy record`` samples the worker
+(on-CPU samples only: a worker waiting in ``accept`` is not counted), and the
+samples are summed into the parts below.
 A sample counts towards every part one of its frames belongs to, so the parts
 overlap (SQL inside a template is in both) and need not sum to 100 %.
 
@@ -288,7 +291,7 @@ def section(before: list[Measured], now: list[Measured], args: argparse.Namespac
         "## Profiles: where a page's time goes, before issue 10 and now",
         "",
         f"Made by `{command_line(__file__, argv)}` on {today}: one gunicorn worker, "
-        f"{args.concurrency} client threads, {args.seconds:g} s per page and as long again under "
+        f"{args.concurrency} client threads, {args.rounds} rounds, {args.seconds:g} s per page and as long again under "
         f"py-spy at {SAMPLES_PER_SECOND} samples/s; *before* is `{args.before}` (Markdown rendered on every "
         "request, the article page never cached, a Redis client made per cache call), *now* this checkout, "
         "each on its own throwaway database with its own demo content.",
@@ -306,14 +309,29 @@ def section(before: list[Measured], now: list[Measured], args: argparse.Namespac
     return "\n".join(parts).rstrip() + "\n"
 
 
+def combined(rounds: list[list[Measured]]) -> list[Measured]:
+    """Each page's best rate over the rounds (what the other load on the machine took least of), every sample."""
+    pages = []
+    for runs in zip(*rounds, strict=True):
+        profile = Profile()
+        for run in runs:
+            profile.samples += run.profile.samples
+            profile.parts.update(run.profile.parts)
+            profile.own.update(run.profile.own)
+        best = max(run.per_second for run in runs)
+        pages.append(Measured(runs[0].tree, runs[0].page, best, sum(run.errors for run in runs), profile))
+    return pages
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default=BEFORE, help="the revision to compare with")
     parser.add_argument("--seconds", type=float, default=6, help="per page, and as long again under py-spy")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of both trees, in alternating order")
     if SMOKE:
         # Both trees, every page, for a moment: the script still runs end to end (make bench-smoke).
-        parser.set_defaults(seconds=1, concurrency=2)
+        parser.set_defaults(seconds=1, concurrency=2, rounds=1)
     return parser.parse_args(argv)
 
 
@@ -330,8 +348,14 @@ def main(argv: list[str]) -> int:
         log = Path(scratch) / "serve.log"
         try:
             with source_tree(args.before) as tree:
-                before = measure_tree("before", tree, PAGES, args, log)
-            now = measure_tree("now", REPO_ROOT, PAGES, args, log)
+                trees = [("before", tree), ("now", REPO_ROOT)]
+                rounds: dict[str, list[list[Measured]]] = {"before": [], "now": []}
+                for number in range(args.rounds):
+                    # Alternating, so that a machine getting busier or quieter
+                    # during the run favours neither tree.
+                    for name, root in trees if number % 2 == 0 else trees[::-1]:
+                        rounds[name].append(measure_tree(name, root, PAGES, args, log))
+            before, now = combined(rounds["before"]), combined(rounds["now"])
         except BaseException:
             shutil.copy(log, REPO_ROOT / ".venv" / "bench-profile-serve.log")
             print("The sites' log: .venv/bench-profile-serve.log", file=sys.stderr)
