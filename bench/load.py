@@ -677,24 +677,23 @@ def goals_table(runs: list[Run], hot: list[HotRun]) -> str:
             f"{cached:.2f}×, {article.counted}/{article.successes} counted",
             cached >= 0.5 and article.exact,
         )
+    # Against the revision before, the two trees are measured in one run by
+    # bench/profile.py; here only against a run of another day, on a machine
+    # as busy as it was then, so these rows judge nothing.
+    elsewhere = f"judged by bench/profile.py, both trees in one run; here against {PREVIOUS_COMMIT}'s own run"
     signed_in = ratio(runs, "article signed in") / PREVIOUS["article signed in"][1]
     goal(
-        f"signed-in article page: ≥ 3× the article page's rate before ({PREVIOUS['article signed in'][1]:.2f}× "
-        "/healthz), compared as × /healthz",
-        f"{ratio(runs, 'article signed in'):.2f}× /healthz = {signed_in:.1f}× before",
-        signed_in >= 3,
+        "signed-in article page: ≥ 3× the article page's rate before",
+        f"{ratio(runs, 'article signed in'):.2f}× /healthz = {signed_in:.1f}× before ({elsewhere})",
+        None,
     )
     for name in ("home", "category", "author"):
         rendered = ratio(runs, f"{name} rendered")
         previous = PREVIOUS.get(f"{name} rendered")
+        figure = f"{rendered:.2f}× /healthz"
         if previous:
-            goal(
-                f"{name}, rendered: ≥ 2× its rate before ({previous[1]:.2f}× /healthz), compared as × /healthz",
-                f"{rendered:.2f}× /healthz = {rendered / previous[1]:.1f}× before",
-                rendered / previous[1] >= 2,
-            )
-        else:
-            goal(f"{name}, rendered: ≥ 2× its rate before", f"{rendered:.2f}× /healthz; no earlier figure", None)
+            figure += f" = {rendered / previous[1]:.1f}× before"
+        goal(f"{name}, rendered: ≥ 2× its rate before", f"{figure} ({elsewhere})", None)
         cached_list = ratio(runs, f"{name} cached")
         goal(f"{name}, from the cache: ≥ 0.8× /healthz", f"{cached_list:.2f}×", cached_list >= 0.8)
     grouped = by_mode(hot)
