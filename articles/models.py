@@ -9,8 +9,10 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from blogsite.counters import CountedModel
+from blogsite.write_source import current_source
 
 from .markdown import reading_minutes, render_markdown
+from .revision_records import NOT_KEPT_FIELDS, ArticleRevisions, RevisionSource
 from .slugs import unique_slug
 
 # A lost race for a slug costs one retry; this many in a row means something
@@ -71,11 +73,15 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("category").order_by("-updated_at", "-pk")
 
     def bulk_create(self, objs, *args: Any, **kwargs: Any) -> list[Article]:
-        # No save() runs here: render the bodies the way it would.
+        # No save() runs here: render the bodies the way it would, and keep
+        # each article's first revision the way its post_save would.
         objs = list(objs)
         for article in objs:
             article.body_html = render_markdown(article.body)
-        return super().bulk_create(objs, *args, **kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            Article.revisions.bulk_history_create(created, custom_historical_attrs={"source": current_source()})
+        return created
 
 
 class Article(CountedModel):
@@ -113,6 +119,15 @@ class Article(CountedModel):
     counter_fields = ("view_count", "comment_count")
 
     objects = ArticleQuerySet.as_manager()
+    # Every change of content, in the saving transaction (articles/revision_records.py).
+    revisions = ArticleRevisions(
+        custom_model_name="ArticleRevision",
+        table_name="articles_revision",
+        verbose_name="revision",
+        verbose_name_plural="revisions",
+        excluded_fields=list(NOT_KEPT_FIELDS),
+        bases=[RevisionSource],
+    )
 
     class Meta:
         ordering = [models.F("published_at").desc(nulls_last=True), "-pk"]

@@ -12,11 +12,13 @@ import logging
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
+from simple_history.signals import pre_create_historical_record
 
 from blogsite.cascades import delete_started_above
 from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pending_delete_deltas
 
-from .models import Article, ArticleRedirect
+from .models import Article, ArticleRedirect, ArticleRevision
+from .revision_records import CHANGES_CONTENT_ATTR, record_source
 from .signals import article_published, article_publishing, article_unpublished, article_unpublishing, article_viewed
 from .transitions import ArticleState, ArticleTransition, settle_published_at, writes_status
 from .view_counts import record_view
@@ -55,7 +57,10 @@ def judge_article_save(sender, instance: Article, raw: bool, using: str, update_
     if writes_status(update_fields):
         settle_published_at(instance, before)
     after = ArticleState.written(instance, before, update_fields)
-    setattr(instance, _TRANSITION_ATTR, ArticleTransition(before, after))
+    transition = ArticleTransition(before, after)
+    setattr(instance, _TRANSITION_ATTR, transition)
+    # For the revision this save may make (articles/revision_records.py).
+    setattr(instance, CHANGES_CONTENT_ATTR, transition.changes_content)
 
 
 def count_article_save(sender, instance: Article, raw: bool, using: str, **kwargs) -> None:
@@ -118,3 +123,4 @@ def register() -> None:
     pre_delete.connect(judge_article_delete, sender=Article, dispatch_uid="articles.judge_article_delete")
     post_delete.connect(count_article_delete, sender=Article, dispatch_uid="articles.count_article_delete")
     article_viewed.connect(count_view, sender=Article, dispatch_uid="articles.count_view")
+    pre_create_historical_record.connect(record_source, sender=ArticleRevision, dispatch_uid="articles.record_source")

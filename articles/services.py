@@ -7,6 +7,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from blogsite.write_source import Source, writing_from
+
 from .models import Article
 
 
@@ -48,7 +50,8 @@ def publish_due_articles(*, now: datetime.datetime | None = None) -> list[Articl
     due = Article.objects.filter(status=Article.Status.SCHEDULED, published_at__lte=now)
     published = []
     for pk in due.order_by("published_at", "pk").values_list("pk", flat=True):
-        with transaction.atomic():
+        # The scheduler's work, whichever task, command or test runs it.
+        with writing_from(Source.SCHEDULER), transaction.atomic():
             article = due.select_for_update().filter(pk=pk).first()
             if article is None:
                 continue

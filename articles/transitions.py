@@ -30,6 +30,17 @@ class ArticleState(StoredState):
     category_id: int | None
     slug: str
     published_at: datetime.datetime | None
+    # The rest of the content a revision keeps (articles/revision_records.py):
+    # read in the same locked SELECT, so "did this save change it" costs no statement.
+    title: str
+    excerpt: str
+    body: str
+    cover: str
+
+    def content(self) -> tuple:
+        # A FieldFile on an instance about to be saved, its name as stored.
+        cover = getattr(self.cover, "name", self.cover) or ""
+        return (self.title, self.slug, self.excerpt, self.body, cover, self.category_id)
 
     @property
     def is_published(self) -> bool:
@@ -68,6 +79,11 @@ class ArticleTransition:
     @property
     def unpublishes(self) -> bool:
         return self.before is not None and self.before.is_published and not (self.after and self.after.is_published)
+
+    @property
+    def changes_content(self) -> bool:
+        """Whether the save makes a revision: a new article, or a change of what a revision keeps."""
+        return self.after is not None and (self.before is None or self.before.content() != self.after.content())
 
     @property
     def old_slug(self) -> str | None:

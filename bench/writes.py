@@ -62,7 +62,7 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, reset_queries, transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -71,7 +71,7 @@ import articles.receivers
 import articles.slugs
 import authors.receivers
 import comments.receivers
-from articles.models import Article, Category
+from articles.models import Article, ArticleRevision, Category
 from articles.recount import find_drift
 from articles.services import publish_article
 from articles.signals import article_viewed
@@ -543,6 +543,58 @@ BASELINE_RECORDING = "after_commit"
 
 
 # --------------------------------------------------------------------------
+# Revisions: what keeping an article's history costs per save
+# --------------------------------------------------------------------------
+
+# The saves whose cost history may change, the last a status move that keeps no revision.
+REVISION_OPERATIONS = tuple(
+    op
+    for op in OPERATIONS
+    if op.prepare in {prepare_create_draft, prepare_edit_title, prepare_move_category, prepare_publish}
+)
+# An edit and a move make a revision, a create its first one; a publish none.
+REVISIONS_PER_SAVE = {prepare_create_draft: 1, prepare_edit_title: 1, prepare_move_category: 1, prepare_publish: 0}
+
+
+@dataclass(frozen=True)
+class HistoryMode:
+    key: str
+    label: str
+    active: Callable[[], AbstractContextManager[None]]
+    keeps_revisions: bool
+
+
+HISTORY_MODES: tuple[HistoryMode, ...] = (
+    HistoryMode("off", "off (before issue 11)", lambda: override_settings(SIMPLE_HISTORY_ENABLED=False), False),
+    HistoryMode("on", "on (blogsite)", nullcontext, True),
+)
+
+
+def measure_revision_costs(world: World, repetitions: int) -> list[dict[str, Any]]:
+    """Blogsite's content saves with django-simple-history off and on, checking the revisions each one leaves."""
+    strategy = Blogsite()
+    by_label: dict[str, dict[str, Any]] = {operation.label: {} for operation in REVISION_OPERATIONS}
+    with strategy.active():
+        for mode in HISTORY_MODES:
+            with mode.active():
+                for index, operation in enumerate(REVISION_OPERATIONS):
+                    samples = []
+                    expected = REVISIONS_PER_SAVE[operation.prepare] if mode.keeps_revisions else 0
+                    for repetition in range(repetitions):
+                        action = operation.prepare(strategy, world, f"history {mode.key} {index} {repetition}")
+                        before = ArticleRevision.objects.count()
+                        samples.append(run_captured(action))
+                        made = ArticleRevision.objects.count() - before
+                        if made != expected:
+                            raise AssertionError(
+                                f"{operation.label}, history {mode.key}: {made} revisions, not {expected}"
+                            )
+                    by_label[operation.label][mode.key] = summarise(samples)
+            require_exact_counters(f"history {mode.key}")
+    return [{"label": label, **modes} for label, modes in by_label.items()]
+
+
+# --------------------------------------------------------------------------
 # A batch of creates with one title against one of distinct titles
 # --------------------------------------------------------------------------
 
@@ -779,6 +831,7 @@ def measure_this_database(repetitions: int) -> dict[str, Any]:
         "operations": [{"label": label, **strategies} for label, strategies in by_label.items()],
         # Without a queue (SQLite) there is no job to defer: the task runs after COMMIT either way.
         "email": measure_email_recordings(world, repetitions) if queue_is_durable() else None,
+        "revisions": measure_revision_costs(world, repetitions),
         "slug_batches": measure_slug_batches(world),
     }
 
@@ -1002,6 +1055,41 @@ def slug_batch_section(results: list[dict[str, Any]]) -> str:
     )
 
 
+def revision_table(results: list[dict[str, Any]]) -> str:
+    """Per database, save and history mode: statements, time, and the difference history makes."""
+    headers = ["database", "operation", "history", "statements", "Δ statements", "ms", "ms, on / off", "in order"]
+    rows = []
+    for result in results:
+        for operation in result["revisions"]:
+            off = operation["off"]
+            for mode in HISTORY_MODES:
+                summary = operation[mode.key]
+                slower = median(summary["milliseconds"]) / median(off["milliseconds"])
+                rows.append(
+                    [
+                        result["database"]["label"],
+                        operation["label"],
+                        mode.label,
+                        count_cell(summary["counts"]),
+                        "—" if mode.key == "off" else difference_cell(summary["counts"], off["counts"]),
+                        f"{median(summary['milliseconds']):.2f}",
+                        "—" if mode.key == "off" else f"{slower:.2f}",
+                        statement_sequence(summary["sql"], summary["sql_after_commit"]),
+                    ]
+                )
+    return markdown_table(headers, rows, right_aligned={3, 4, 5, 6})
+
+
+def revision_section(results: list[dict[str, Any]]) -> str:
+    return "\n\n".join(
+        [
+            "### Revisions: what history costs per save (the same run)",
+            reflowed(REVISION_EXPLANATION.format(repetitions=results[0]["repetitions"])),
+            revision_table(results),
+        ]
+    )
+
+
 def database_section(result: dict[str, Any], where: str) -> str:
     return "\n\n".join(
         [
@@ -1107,6 +1195,19 @@ in the tables above); the last column counts the rows that the slug SELECT of
 one more create returns when run again right after it.
 """
 
+REVISION_EXPLANATION = """\
+**What keeping every article's history costs a save.** Blogsite's own
+create, edit, move and publish from the tables above, measured again with
+django-simple-history turned off (`SIMPLE_HISTORY_ENABLED = False`, the
+project before issue 11) and on, as shipped (`articles/revision_records.py`).
+Each save is checked to leave the revisions it should: one for a create, an
+edit and a move, none for a publish, which is a status move and keeps no
+revision. The revision is one INSERT inside the save's transaction; deciding
+whether the save changed the content costs no statement (the content columns
+come with the stored row the receivers already read under lock).
+Milliseconds are the median of {repetitions} repetitions.
+"""
+
 EMAIL_EXPLANATION = """\
 **What recording the email in the transaction costs, and what it buys.** The
 publish and the comment above, measured again in the same run, on the same
@@ -1163,6 +1264,7 @@ def writes_section(
         explanation,
         database_section(sqlite, "a temporary file database"),
         postgres_part,
+        revision_section(measured),
         slug_batch_section(measured),
         SECTION_END,
     ]
@@ -1208,6 +1310,8 @@ def report(argv: list[str], args: argparse.Namespace) -> int:
                 print(email_table(result))
             if args.show_sql:
                 print_sql(result)
+    print("\nRevisions: what history costs per save\n")
+    print(revision_table([result for result in (sqlite, postgres) if result is not None]))
     print("\nCreates of one title against distinct titles\n")
     print(slug_batch_table([result for result in (sqlite, postgres) if result is not None]))
     if postgres is None:

@@ -1,0 +1,78 @@
+"""How an article's revisions are kept: django-simple-history, told what counts as a change.
+
+django-simple-history writes a row into ``articles_revision`` from its
+post_save receiver, in the saving transaction, whichever path saved: a form,
+the admin, a command, the shell. Two things are this project's:
+
+- Only a change of content is a revision. The revision keeps the content
+  fields (``CONTENT_FIELDS``); status and its date, the counters and the
+  rendered body are left out (status moves go to the audit log, counters
+  must never come back with a restore). A save that changes none of them (a
+  publish, an unchanged form sent again) keeps no revision: judge_article_save
+  compares the locked stored row with what the save writes and leaves its
+  verdict on the instance (``CHANGES_CONTENT_ATTR``) for ``post_save`` here.
+- Each revision says where it was made (``source``: blogsite.write_source).
+  Who made it is simple-history's ``history_user``, the request's user
+  (HistoryRequestMiddleware); a shell, a command or the scheduler has none.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from blogsite.counters import atomic_block_cache
+from blogsite.write_source import Source, current_source
+
+# What a revision keeps of an article, and what a restore writes back.
+CONTENT_FIELDS = ("title", "slug", "excerpt", "body", "cover", "category")
+# Every other field of Article but its key (tests/articles/test_revisions.py
+# checks that the two lists cover the model, so a new field is a decision).
+NOT_KEPT_FIELDS = (
+    "author",
+    "body_html",
+    "status",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "view_count",
+    "comment_count",
+)
+# Set by articles.receivers.judge_article_save for the post_save of the same save.
+CHANGES_CONTENT_ATTR = "_changes_content"
+_DELETING_KEY = "articles.revisions.deleting"
+
+
+class RevisionSource(models.Model):
+    """The base of the revision model: where the change was made."""
+
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.SHELL)
+
+    class Meta:
+        abstract = True
+
+
+class ArticleRevisions(HistoricalRecords):
+    def post_save(self, instance, created, using=None, **kwargs) -> None:
+        # Absent on a raw save (fixtures): simple-history skips those anyway.
+        if instance.__dict__.pop(CHANGES_CONTENT_ATTR, created):
+            super().post_save(instance, created, using=using, **kwargs)
+
+    # An article's revisions go with it (the audit log keeps the deletion).
+    # simple-history's cascade_delete_history deletes them one article at a
+    # time; a cascade (a user deleted with their articles) sends every
+    # pre_delete before any post_delete, so the first post_delete deletes the
+    # revisions of them all in one statement.
+
+    def pre_delete(self, instance, using=None, **kwargs) -> None:
+        atomic_block_cache(using).setdefault(_DELETING_KEY, set()).add(instance.pk)
+
+    def post_delete(self, instance, using=None, **kwargs) -> None:
+        deleting = atomic_block_cache(using).pop(_DELETING_KEY, None)
+        if deleting:
+            getattr(type(instance), self.manager_name).using(using).filter(id__in=deleting).delete()
+
+
+def record_source(sender, history_instance, **kwargs) -> None:
+    """pre_create_historical_record: the source of the write the revision is made in."""
+    history_instance.source = current_source()
