@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from simple_history.admin import SimpleHistoryAdmin
 
 from blogsite.admin_input import StrictInputMixin
 
@@ -36,7 +38,21 @@ def archive(modeladmin, request, queryset):
 
 
 @admin.register(Article)
-class ArticleAdmin(StrictInputMixin, admin.ModelAdmin):
+class ArticleAdmin(StrictInputMixin, SimpleHistoryAdmin):
+    """The History button lists the article's revisions (read only: SIMPLE_HISTORY_REVERT_DISABLED).
+
+    simple-history's revert saves the revision as the whole row, counters
+    and status included, which the revision does not keep: a restore is the
+    site's (articles/history.py), which writes the content fields only.
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history filters its revisions by the raw id: "abc" was a 500.
+        # Django's get_object answers None for an id that is no key, as for a missing one.
+        if self.get_object(request, unquote(object_id)) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     form = ArticleAdminForm
     list_display = ["title", "author", "category", "status", "published_at", "comment_count", "view_count"]
     list_filter = ["status", "category", "author"]

@@ -50,6 +50,10 @@ class Category(CountedModel):
         return reverse("category_detail", kwargs={"slug": self.slug})
 
 
+def normalized_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class ArticleQuerySet(models.QuerySet):
     """Every read of articles starts here, so "what is published" is decided once."""
 
@@ -77,6 +81,7 @@ class ArticleQuerySet(models.QuerySet):
         # each article's first revision the way its post_save would.
         objs = list(objs)
         for article in objs:
+            article.body = normalized_newlines(article.body)
             article.body_html = render_markdown(article.body)
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
@@ -174,6 +179,9 @@ class Article(CountedModel):
         # change, a deferred body) renders nothing and writes no body_html.
         writes_body = "body" not in self.get_deferred_fields() if update_fields is None else "body" in update_fields
         if writes_body:
+            # Browsers send a textarea's lines ended by CRLF: stored as LF, so
+            # an edit sent back unchanged is unchanged (and so is its revision).
+            self.body = normalized_newlines(self.body)
             self.body_html = render_markdown(self.body)
             if update_fields is not None:
                 update_fields = {*update_fields, "body_html"}

@@ -3,7 +3,7 @@ from django.urls import path
 import blogsite.converters  # noqa: F401  (registers <segment:…>)
 from blogsite.page_cache import cache_public_page
 
-from . import editing, feeds, search, views
+from . import editing, feeds, history, search, views
 
 urlpatterns = [
     path("", cache_public_page(views.ArticleListView.as_view()), name="home"),
@@ -16,6 +16,13 @@ urlpatterns = [
     ),
     path("articles/<segment:slug>/edit/", editing.EditArticleView.as_view(), name="article_edit"),
     path("articles/<segment:slug>/delete/", editing.DeleteArticleView.as_view(), name="article_delete"),
+    path("articles/<segment:slug>/history/", history.ArticleHistoryView.as_view(), name="article_history"),
+    path("articles/<segment:slug>/history/compare/", history.CompareRevisionsView.as_view(), name="article_compare"),
+    path(
+        "articles/<segment:slug>/history/<segment:revision>/restore/",
+        history.RestoreRevisionView.as_view(),
+        name="article_restore",
+    ),
     path(
         "categories/<segment:slug>/", cache_public_page(views.CategoryArticleListView.as_view()), name="category_detail"
     ),

@@ -283,6 +283,9 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 # (`publish_due` from cron, a second server process) would not retire its pages.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60" if REDIS_URL else "0"))
 
+# The admin's History lists revisions but never reverts one (articles/admin.py says why).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -58,6 +58,7 @@ class Site:
     url: str
     logins: dict[str, tuple[str, str]]
     article_path: str | None = None
+    history_path: str | None = None
 
 
 def main() -> int:
@@ -260,6 +261,33 @@ def shoot_write_error(page, site: Site):
     return response
 
 
+def shoot_history(page, site: Site):
+    # One of the author's published articles, edited here once (a word changed, a
+    # paragraph added) so that its history holds two revisions to compare.
+    goto(page, "/dashboard/")
+    link = page.locator("section[aria-labelledby=status-published] tbody td:first-child a").first
+    if not link.count():
+        raise PageError("history: the dashboard lists no published article")
+    article_path = link.get_attribute("href")
+    goto(page, f"{article_path}edit/")
+    body = page.locator("[name=body]")
+    text = body.input_value()
+    body.fill(text.replace(" the ", " every ", 1) + "\n\nA paragraph added since, to show what a revision keeps.")
+    submit(page, "title", "save an edit")
+    site.history_path = f"{article_path}history/"
+    return goto(page, site.history_path)
+
+
+def shoot_compare(page, site: Site):
+    if site.history_path is None:
+        raise PageError("compare: no history page was shot first")
+    goto(page, site.history_path)
+    link = page.locator("main a", has_text="changes").first
+    if not link.count():
+        raise PageError(f"compare: no link to a revision's changes at {page.url}")
+    return goto(page, link.get_attribute("href"))
+
+
 SHOTS = [
     Shot("home", None, shoot_home),
     Shot("article", None, shoot_article),
@@ -267,6 +295,8 @@ SHOTS = [
     Shot("preview", "author", shoot_preview),
     Shot("dashboard", "author", lambda page, site: goto(page, "/dashboard/")),
     Shot("write-error", "author", shoot_write_error),
+    Shot("history", "author", shoot_history),
+    Shot("compare", "author", shoot_compare),
     Shot("admin-articles", "admin", lambda page, site: goto(page, "/admin/articles/article/")),
 ]
 

@@ -197,11 +197,13 @@ PUBLIC_QUERY_PARAMETERS = {
     "author_detail": ["page"],
     "dashboard": ["page"],
     "search": ["q", "page"],
+    "article_history": ["page"],
+    "article_compare": ["from", "to"],
     "django.contrib.sitemaps.views.sitemap": ["p"],
     "login": ["next"],
 }
 # Reached by POST only, from a page's form or its script: swept with those.
-POST_ONLY = {"logout", "markdown_preview", "comment_create", "author_follow", "author_unfollow"}
+POST_ONLY = {"logout", "markdown_preview", "comment_create", "author_follow", "author_unfollow", "article_restore"}
 
 
 def site_patterns(patterns=None) -> list[URLPattern]:
@@ -222,6 +224,8 @@ def public_pages(content) -> dict[str, str]:
         "article_detail": article.get_absolute_url(),
         "article_edit": reverse("article_edit", args=[article.slug]),
         "article_delete": reverse("article_delete", args=[article.slug]),
+        "article_history": reverse("article_history", args=[article.slug]),
+        "article_compare": reverse("article_compare", args=[article.slug]),
         "category_detail": category.get_absolute_url(),
         "author_detail": writer.get_absolute_url(),
         "category_feed": reverse("category_feed", args=[category.slug]),

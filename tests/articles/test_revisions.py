@@ -72,6 +72,15 @@ def test_a_save_that_changes_no_content_keeps_no_revision(client, author, reader
     assert len(revisions_of(article)) == 1
 
 
+def test_a_body_sent_back_with_crlf_line_ends_is_the_same_body(client, author):
+    # Browsers end a textarea's lines with CRLF: the stored body keeps LF, and no revision is made.
+    article = ArticleFactory(author=author, body="One line.\nAnother line.")
+    client.force_login(author.user)
+    client.post(edit_url(article), edit_data(article, body="One line.\r\nAnother line."))
+    article.refresh_from_db()
+    assert article.body == "One line.\nAnother line." and len(revisions_of(article)) == 1
+
+
 @pytest.mark.parametrize(
     "change",
     [
