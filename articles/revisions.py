@@ -120,7 +120,11 @@ def restore_revision(article: Article, revision: ArticleRevision, *, version: st
     if revision.id != article.pk:
         raise ValueError("A revision is restored onto its own article only.")
     with transaction.atomic():
-        locked = Article.objects.select_for_update().select_related("author__user").get(pk=article.pk)
+        # The article's row only: a join locked under FOR UPDATE would lock its
+        # author's counter row too, out of the order the receivers take
+        # counter rows in (a deadlock with a concurrent move, found by
+        # tests/test_concurrency_postgres.py).
+        locked = Article.objects.select_for_update().get(pk=article.pk)
         if article_version(locked) != version:
             raise StaleArticleError
         current_slug, current_cover = locked.slug, locked.cover.name

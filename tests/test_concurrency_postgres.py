@@ -20,6 +20,7 @@ CONCURRENCY_SEED to replay a run's sequence of operations.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import multiprocessing
@@ -41,13 +42,16 @@ from django.db import connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from articles.models import Article, Category
+from articles.forms import StaleArticleError, article_version
+from articles.models import Article, ArticleRevision, Category
 from articles.recount import find_drift
+from articles.revisions import restore_revision
 from articles.services import publish_article, publish_due_articles
 from articles.signals import article_published, article_unpublished
 from authors.models import Author
 from comments.models import Comment
 from comments.services import add_comment, approve_comment, reject_comment
+from tests.conftest import assert_latest_revisions_hold_the_content
 from tests.factories import ArticleFactory, CategoryFactory, CommentFactory, make_author
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -521,6 +525,16 @@ def op_delete_comment(w: MixedWorker) -> None:
         comment.delete()
 
 
+def op_restore_revision(w: MixedWorker) -> None:
+    # Opened on the article as it is now; refused, as a stale page, if another
+    # worker saved it before the restore took the row lock.
+    # The counters and the revisions are checked once every worker is done.
+    article = w.fresh_article()
+    revisions = list(ArticleRevision.objects.filter(id=article.pk).order_by("history_id"))
+    with contextlib.suppress(StaleArticleError):
+        restore_revision(article, w.rng.choice(revisions), version=article_version(article))
+
+
 def op_publish_due(w: MixedWorker) -> None:
     w.published_by_publish_due.extend(article.pk for article in publish_due_articles())
 
@@ -547,6 +561,7 @@ MIXED_OPS: list[tuple[Callable[[MixedWorker], None], int]] = [
     (op_move_comment_locked, 3),
     (op_delete_comment, 3),
     (op_publish_due, 2),
+    (op_restore_revision, 5),
 ]
 
 
@@ -595,6 +610,7 @@ def test_mixed_writes_from_several_processes_keep_counters_exact(on_postgres: No
     print(f"{context}: {time.monotonic() - started:.1f}s, ops {dict(sum_counters(r['ops'] for r in results))}")
     assert_no_counter_drift(context)
     assert_slugs_unique_and_present()
+    assert_latest_revisions_hold_the_content()
 
     created = [pk for r in results for pk in r["created"]]
     # By pk, not by title: a stale-copy save may have retitled one since (its slug stays).

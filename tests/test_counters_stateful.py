@@ -17,13 +17,15 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule, run_state_machine_as_test
 
-from articles.models import Article, Category
+from articles.forms import article_version
+from articles.models import Article, ArticleRevision, Category
+from articles.revisions import restore_revision
 from articles.services import publish_due_articles
 from articles.signals import article_viewed
 from authors.models import Author
 from comments.models import Comment
 from comments.services import moderate_comment
-from tests.conftest import assert_counters_exact
+from tests.conftest import assert_counters_exact, assert_latest_revisions_hold_the_content
 from tests.factories import UserFactory
 
 statuses = st.sampled_from(Article.Status.values)
@@ -121,6 +123,19 @@ class CounterMachine(RuleBasedStateMachine):
         if article and (category_pk is None or Category._base_manager.filter(pk=category_pk).exists()):
             article.category_id = category_pk
             article.save(update_fields=["category"])
+
+    @rule(article_pk=articles, pick=st.integers(min_value=0, max_value=50))
+    def restore_a_revision(self, article_pk: int, pick: int) -> None:
+        article = fetch(Article, article_pk)
+        if not article:
+            return
+        kept = list(ArticleRevision.objects.filter(id=article_pk).order_by("history_id"))
+        revision = kept[pick % len(kept)]
+        before = (article.status, article.published_at, article.comment_count, article.view_count)
+        restore_revision(article, revision, version=article_version(article))
+        after = fetch(Article, article_pk)
+        # A restore is an edit of the content: never of the status, its date or a counter.
+        assert (after.status, after.published_at, after.comment_count, after.view_count) == before
 
     @rule(article_pk=articles, author_pk=authors, category_pk=st.none() | categories, status=statuses)
     def move_and_change_status_at_once(
@@ -226,6 +241,10 @@ class CounterMachine(RuleBasedStateMachine):
     def views_are_counted_and_never_lowered(self) -> None:
         stored = dict(Article._base_manager.filter(pk__in=self.views).values_list("pk", "view_count"))
         assert all(stored[pk] == count for pk, count in self.views.items() if pk in stored)
+
+    @invariant()
+    def the_latest_revision_holds_the_content(self) -> None:
+        assert_latest_revisions_hold_the_content()
 
     @invariant()
     def every_published_article_has_a_publication_date_and_slugs_are_unique(self) -> None:
