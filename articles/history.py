@@ -50,10 +50,15 @@ def revisions_of(article: Article):
     return ArticleRevision.objects.filter(id=article.pk).select_related("history_user").order_by("-history_id")
 
 
-class ArticleHistoryView(OwnArticleMixin, DetailView):
+class HistoryPageMixin(OwnArticleMixin):
+    """A page about the article in the URL, for those who may edit it: its author and staff."""
+
     staff_allowed = True
-    template_name = "articles/article_history.html"
     context_object_name = "article"
+
+
+class ArticleHistoryView(HistoryPageMixin, DetailView):
+    template_name = "articles/article_history.html"
 
     def get_context_data(self, **kwargs):
         article = self.object
@@ -81,12 +86,10 @@ def labels(fields: list[str]) -> list[str]:
     return [FIELD_LABELS.get(name, name) for name in fields]
 
 
-class CompareRevisionsView(OwnArticleMixin, DetailView):
+class CompareRevisionsView(HistoryPageMixin, DetailView):
     """``?from=<id>&to=<id>``: what changed between two revisions of this article, older first."""
 
-    staff_allowed = True
     template_name = "articles/article_compare.html"
-    context_object_name = "article"
 
     def get_context_data(self, **kwargs):
         article = self.object
@@ -103,10 +106,9 @@ class CompareRevisionsView(OwnArticleMixin, DetailView):
         )
 
 
-class RestoreRevisionView(OwnArticleMixin, SingleObjectMixin, View):
+class RestoreRevisionView(HistoryPageMixin, SingleObjectMixin, View):
     """POST: the revision's content written back onto the article, as a new revision."""
 
-    staff_allowed = True
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
