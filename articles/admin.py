@@ -46,6 +46,11 @@ class ArticleAdmin(StrictInputMixin, SimpleHistoryAdmin):
     site's (articles/history.py), which writes the content fields only.
     """
 
+    def get_fields(self, request, obj=None):
+        # The form opened on a stored article carries its version; a new one has none.
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [name for name in fields if name != "version"]
+
     def history_view(self, request, object_id, extra_context=None):
         # simple-history filters its revisions by the raw id: "abc" was a 500.
         # Django's get_object answers None for an id that is no key, as for a missing one.

@@ -9,17 +9,20 @@ from django.contrib.admin.widgets import AdminFileWidget
 
 from blogsite.images import COVER, ProcessedImageField
 
-from .forms import PublicationDateRules
+from .forms import PublicationDateRules, StaleEditRefusal
 from .models import Article
 
 
-class ArticleAdminForm(PublicationDateRules, forms.ModelForm):
-    """Staff edit every field, but an upload or a date the site's form refuses is refused here too.
+class ArticleAdminForm(StaleEditRefusal, PublicationDateRules, forms.ModelForm):
+    """Staff edit every field, but an upload, a date or a stale edit the site's form refuses is refused here too.
 
-    Not an ArticleForm: that one brings the author-facing widgets, labels and the
-    stale-edit check, none of which the admin's change page is built for; the
-    date rules are shared through PublicationDateRules.
+    Not an ArticleForm: that one brings the author-facing widgets and labels,
+    which the admin's change page is not built for; the date rules and the
+    stale-edit refusal are shared through their mixins.
     """
+
+    # The admin's change view is one transaction: the check's row lock holds until the save commits.
+    locks_when_cleaning = True
 
     # Declared, so the admin cannot fall back to forms.ImageField, which stores the
     # upload as sent: unresized, with its EXIF (GPS included) and no byte limit.

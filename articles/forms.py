@@ -74,10 +74,51 @@ class PublicationDateRules:
             self.add_error("published_at", "A published article's date cannot be in the future: choose Scheduled.")
 
 
-class ArticleForm(PublicationDateRules, forms.ModelForm):
-    cover = ProcessedImageField(spec=COVER, required=False)
+class StaleEditRefusal(forms.Form):
+    """Refuses, with the input kept, an edit of an article that changed since the form was opened.
+
+    The form carries the version it was opened on (``article_version``); an
+    edit whose stored article has another one is a form error, not a save.
+    """
+
     # The version the form was opened on; see article_version().
     version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            del self.fields["version"]
+        else:
+            self.fields["version"].initial = article_version(self.instance)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is not None and self.is_stale(lock=self.locks_when_cleaning):
+            self.add_error(None, STALE_MESSAGE)
+        return cleaned
+
+    # The admin's change view runs clean() and the save in one transaction: the
+    # lock taken here holds until the save commits, so no later check is needed.
+    locks_when_cleaning = False
+
+    def is_stale(self, *, lock: bool = False) -> bool:
+        """Whether the stored article differs from the version this form was opened on."""
+        rows = Article._base_manager.filter(pk=self.instance.pk)
+        if lock:
+            rows = rows.select_for_update()
+        stored = rows.values_list("updated_at", "status").first()
+        if stored is None:  # deleted meanwhile
+            return True
+        opened_at, _, opened_status = self.cleaned_data.get("version", "").partition("|")
+        try:
+            opened_at = parse_datetime(opened_at)
+        except ValueError:  # well-formed but impossible, e.g. month 13
+            opened_at = None
+        return (opened_at, opened_status) != stored
+
+
+class ArticleForm(StaleEditRefusal, PublicationDateRules, forms.ModelForm):
+    cover = ProcessedImageField(spec=COVER, required=False)
 
     class Meta:
         model = Article
@@ -107,10 +148,6 @@ class ArticleForm(PublicationDateRules, forms.ModelForm):
             f"Time zone: {timezone.get_current_timezone_name()}. Required when scheduling; "
             "leave it empty to publish now."
         )
-        if self.instance.pk is None:
-            del self.fields["version"]
-        else:
-            self.fields["version"].initial = article_version(self.instance)
 
     def clean_published_at(self) -> datetime.datetime | None:
         value = self.cleaned_data["published_at"]
@@ -119,27 +156,6 @@ class ArticleForm(PublicationDateRules, forms.ModelForm):
         if value and stored and value == stored.replace(second=0, microsecond=0):
             return stored
         return value
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if self.instance.pk is not None and self.is_stale():
-            self.add_error(None, STALE_MESSAGE)
-        return cleaned
-
-    def is_stale(self, *, lock: bool = False) -> bool:
-        """Whether the stored article differs from the version this form was opened on."""
-        rows = Article._base_manager.filter(pk=self.instance.pk)
-        if lock:
-            rows = rows.select_for_update()
-        stored = rows.values_list("updated_at", "status").first()
-        if stored is None:  # deleted meanwhile
-            return True
-        opened_at, _, opened_status = self.cleaned_data.get("version", "").partition("|")
-        try:
-            opened_at = parse_datetime(opened_at)
-        except ValueError:  # well-formed but impossible, e.g. month 13
-            opened_at = None
-        return (opened_at, opened_status) != stored
 
     def save(self, commit: bool = True) -> Article:
         if not commit or self.instance.pk is None:

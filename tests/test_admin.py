@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from articles.forms import STALE_MESSAGE, article_version
 from articles.models import Article, Category
 from articles.services import publish_due_articles
 from authors.models import Author
@@ -97,12 +98,37 @@ def test_article_admin_filters_by_status_and_shows_counters_read_only(staff_clie
     assert "Comment count" in change.content.decode()
 
 
+def test_an_admin_edit_of_an_article_changed_since_it_was_opened_is_refused_with_the_input_kept(staff_client):
+    article = ArticleFactory(status="published", title="As opened")
+    change_url = reverse("admin:articles_article_change", args=[article.pk])
+    form = staff_client.get(change_url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "cover"}
+    data["version"] = form["version"].value()  # the hidden version the change page carries
+    data.update(author=article.author.pk, category=article.category.pk, title="My edit")
+    data["published_at_0"], data["published_at_1"] = article.published_at.strftime("%Y-%m-%d %H:%M:%S").split()
+    someone_else = Article.objects.get(pk=article.pk)
+    someone_else.title = "Their edit"
+    someone_else.save()
+
+    response = staff_client.post(change_url, data)
+
+    assert response.status_code == 200
+    assert STALE_MESSAGE in response.content.decode().replace("&#x27;", "'")
+    assert response.context["adminform"].form["title"].value() == "My edit"
+    assert Article.objects.get(pk=article.pk).title == "Their edit"
+
+
+def test_the_admin_add_form_has_no_version(staff_client):
+    assert staff_client.get(ARTICLE_ADD_URL).status_code == 200
+
+
 def test_saving_a_stale_article_in_the_admin_never_writes_counters_back(staff_client):
     article = ArticleFactory(status="published")
     change_url = reverse("admin:articles_article_change", args=[article.pk])
     form = staff_client.get(change_url).context["adminform"].form
     CommentFactory(article=article, status=Comment.Status.APPROVED)  # approved after the form was opened
     data = {name: value for name, value in form.initial.items() if value is not None and name != "cover"}
+    data["version"] = form["version"].value()  # the hidden version the change page carries
     data.update(author=article.author.pk, category=article.category.pk, title="Edited in the admin")
     data["published_at_0"], data["published_at_1"] = article.published_at.strftime("%Y-%m-%d %H:%M:%S").split()
 
@@ -200,6 +226,7 @@ def test_clearing_an_admin_cover_removes_it(staff_client, django_capture_on_comm
     data = article_admin_data(
         title=article.title, slug=article.slug, author=article.author_id, category=article.category_id
     )
+    data["version"] = article_version(article)
 
     change_url = reverse("admin:articles_article_change", args=[article.pk])
     assert 'name="cover-clear"' in staff_client.get(change_url).content.decode()  # the admin's usual checkbox

@@ -54,6 +54,7 @@ def test_an_edit_in_the_admin_is_a_revision_by_the_staff_member_from_the_admin(c
     client.force_login(staff)
     form = client.get(change_url).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None and name != "cover"}
+    data["version"] = form["version"].value()
     data.update(author=article.author.pk, category=article.category.pk, title="Retitled by an editor")
     data["published_at_0"], data["published_at_1"] = article.published_at.strftime("%Y-%m-%d %H:%M:%S").split()
     assert client.post(change_url, data).status_code == 302
