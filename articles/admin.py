@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from blogsite.admin_input import StrictInputMixin
@@ -11,13 +12,16 @@ from .services import set_article_status
 
 def _change_status(modeladmin, request, queryset, status: Article.Status, verb: str) -> None:
     # Row by row through the service's save(), never QuerySet.update(): the
-    # receivers count each transition and send its event. Each save is atomic
-    # by itself, so a failure keeps the rows changed before it.
+    # receivers count each transition and send its event. Each article is one
+    # transaction, its save and the LogEntry of the admin's "Recent actions",
+    # so a failure keeps the rows changed before it.
     changed = 0
     for article in queryset.order_by("pk"):
         if article.status == status:
             continue
-        set_article_status(article, status)
+        with transaction.atomic():
+            set_article_status(article, status)
+            modeladmin.log_change(request, article, f"{verb.capitalize()} by an admin action.")
         changed += 1
     modeladmin.message_user(request, f"{changed} article(s) {verb}.", messages.SUCCESS)
 

@@ -8,10 +8,15 @@ from .services import approve_comment, reject_comment
 
 
 def _moderate(modeladmin, request, queryset, moderate, verb: str) -> None:
-    # One save per comment so the receivers adjust the article's count.
+    # One save per comment so the receivers adjust the article's count, each
+    # logged for the admin's "Recent actions" in the same transaction.
     with transaction.atomic():
         comments = list(queryset.order_by("pk"))
-        moderated = sum(moderate(comment) is not None for comment in comments)
+        moderated = 0
+        for comment in comments:
+            if moderate(comment) is not None:
+                modeladmin.log_change(request, comment, f"{verb.capitalize()} by an admin action.")
+                moderated += 1
     modeladmin.message_user(request, f"{moderated} comment(s) {verb}.", messages.SUCCESS)
     if moderated < len(comments):
         gone = len(comments) - moderated

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.signals import post_save
 from django.urls import reverse
@@ -68,6 +69,8 @@ def test_approving_in_the_admin_shows_the_comment_and_counts_it(staff_client, cl
     article.refresh_from_db()
     assert article.comment_count == 1
     assert_counters_exact()
+    [entry] = LogEntry.objects.filter(object_id=str(comment.pk), content_type__model="comment")
+    assert entry.get_change_message() == "Approved by an admin action."
 
 
 @pytest.mark.parametrize(
@@ -83,6 +86,9 @@ def test_article_actions_go_through_save_and_keep_counts(staff_client, action, s
     article.author.refresh_from_db()
     assert (article.status, article.author.article_count) == (status, count)
     assert_counters_exact()
+    # Django's "Recent actions" names it.
+    [entry] = LogEntry.objects.filter(object_id=str(article.pk), content_type__model="article")
+    assert entry.is_change() and entry.get_change_message().endswith("by an admin action.")
 
 
 def test_article_admin_filters_by_status_and_shows_counters_read_only(staff_client):
