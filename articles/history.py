@@ -24,18 +24,9 @@ from django.views.generic.detail import SingleObjectMixin
 from .editing import OwnArticleMixin
 from .forms import STALE_MESSAGE, StaleArticleError, article_version
 from .models import Article, ArticleRevision
-from .revisions import changed_fields, compare, restore_revision
+from .revisions import FIELD_LABELS, changed_fields, compare, restore_revision
 
 REVISIONS_PER_PAGE = 20
-# What the history calls each content field.
-FIELD_LABELS = {
-    "title": "title",
-    "slug": "address",
-    "excerpt": "excerpt",
-    "body": "body",
-    "cover": "cover",
-    "category": "category",
-}
 
 
 @dataclass(frozen=True)
@@ -83,7 +74,7 @@ class ArticleHistoryView(HistoryPageMixin, DetailView):
 
 
 def labels(fields: list[str]) -> list[str]:
-    return [FIELD_LABELS.get(name, name) for name in fields]
+    return [FIELD_LABELS[name].lower() for name in fields]
 
 
 class CompareRevisionsView(HistoryPageMixin, DetailView):

@@ -24,17 +24,28 @@ from .revision_records import CONTENT_FIELDS
 
 # Words, runs of spaces, and single other characters: what a change is highlighted by.
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+# What the history and the comparison call each content field.
+FIELD_LABELS = {
+    "title": "Title",
+    "slug": "Address",
+    "excerpt": "Excerpt",
+    "body": "Body",
+    "cover": "Cover",
+    "category": "Category",
+}
+TEXT_FIELDS = ("title", "slug", "excerpt", "body")
+
+
+def attname(name: str) -> str:
+    """The attribute a content field is kept under ("category" as "category_id"), on revisions and articles alike."""
+    return Article._meta.get_field(name).attname
 
 
 def changed_fields(older: ArticleRevision | None, newer: ArticleRevision) -> list[str]:
     """The content fields ``newer`` changed from ``older`` (all of them for a first revision)."""
     if older is None:
         return list(CONTENT_FIELDS)
-    return [name for name in CONTENT_FIELDS if _value(older, name) != _value(newer, name)]
-
-
-def _value(revision: ArticleRevision, name: str):
-    return revision.category_id if name == "category" else getattr(revision, name)
+    return [name for name in CONTENT_FIELDS if getattr(older, attname(name)) != getattr(newer, attname(name))]
 
 
 @dataclass(frozen=True)
@@ -46,19 +57,21 @@ class FieldChange:
 def compare(older: ArticleRevision, newer: ArticleRevision) -> list[FieldChange]:
     """What changed from ``older`` to ``newer``, field by field; nothing for an unchanged field."""
     changes = []
-    for name, label in (("title", "Title"), ("slug", "Address"), ("excerpt", "Excerpt"), ("body", "Body")):
+    for name in TEXT_FIELDS:
         before, after = getattr(older, name), getattr(newer, name)
         if before != after:
-            changes.append(FieldChange(label, text_diff(before, after)))
+            changes.append(FieldChange(FIELD_LABELS[name], text_diff(before, after)))
     if older.cover != newer.cover:
-        changes.append(FieldChange("Cover", named_change(older.cover or None, newer.cover or None)))
+        changes.append(FieldChange(FIELD_LABELS["cover"], named_change(older.cover or None, newer.cover or None)))
     if older.category_id != newer.category_id:
         names = dict(Category.objects.filter(pk__in=[older.category_id, newer.category_id]).values_list("pk", "name"))
 
         def name_of(pk: int | None) -> str | None:
             return None if pk is None else names.get(pk, "a deleted category")
 
-        changes.append(FieldChange("Category", named_change(name_of(older.category_id), name_of(newer.category_id))))
+        changes.append(
+            FieldChange(FIELD_LABELS["category"], named_change(name_of(older.category_id), name_of(newer.category_id)))
+        )
     return changes
 
 
@@ -129,8 +142,7 @@ def restore_revision(article: Article, revision: ArticleRevision, *, version: st
             raise StaleArticleError
         current_slug, current_cover = locked.slug, locked.cover.name
         for name in CONTENT_FIELDS:
-            attname = Article._meta.get_field(name).attname
-            setattr(locked, attname, getattr(revision, attname))
+            setattr(locked, attname(name), getattr(revision, attname(name)))
         if locked.category_id is not None and not Category.objects.filter(pk=locked.category_id).exists():
             locked.category_id = None  # the revision's category was deleted since
         kept_slug = Article.objects.filter(slug=locked.slug).exclude(pk=locked.pk).exists()

@@ -5,6 +5,7 @@ import redis
 from django.core.cache import cache, caches
 from django.db import connection
 
+from articles.models import Article, ArticleRevision, Category
 from articles.recount import find_drift
 from articles.services import publish_article
 from blogsite import page_cache
@@ -25,8 +26,6 @@ def assert_latest_revisions_hold_the_content() -> None:
     save(), so without a revision: that field is compared only while the
     revision's category exists.
     """
-    from articles.models import Article, ArticleRevision, Category
-
     latest = {}
     for revision in ArticleRevision.objects.order_by("history_id"):
         latest[revision.id] = revision
