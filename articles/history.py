@@ -21,12 +21,17 @@ from django.views import View
 from django.views.generic import DetailView
 from django.views.generic.detail import SingleObjectMixin
 
+from audit.models import AuditEntry
+
 from .editing import OwnArticleMixin
 from .forms import STALE_MESSAGE, StaleArticleError, article_version
 from .models import Article, ArticleRevision
 from .revisions import FIELD_LABELS, changed_fields, compare, restore_revision
 
 REVISIONS_PER_PAGE = 20
+# The newest status moves and moderations shown beside the revisions; staff
+# follow a link to the rest in the admin's audit log.
+ACTIVITY_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,14 @@ class ArticleHistoryView(HistoryPageMixin, DetailView):
             is_paginated=page.has_other_pages(),
             rows=rows,
             version=article_version(article),
+            **self.activity(article),
             **kwargs,
         )
+
+    def activity(self, article: Article) -> dict:
+        # One query, however long the log: one entry more than shown says whether there are others.
+        entries = list(AuditEntry.objects.for_article(article)[: ACTIVITY_SHOWN + 1])
+        return {"activity": entries[:ACTIVITY_SHOWN], "more_activity": len(entries) > ACTIVITY_SHOWN}
 
 
 def labels(fields: list[str]) -> list[str]:

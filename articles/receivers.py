@@ -15,11 +15,19 @@ from django.dispatch import Signal
 from simple_history.signals import pre_create_historical_record
 
 from blogsite.cascades import delete_started_above
-from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pending_delete_deltas
+from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, atomic_block_cache, pending_delete_deltas
+from blogsite.write_source import current_source
 
-from .models import Article, ArticleRedirect, ArticleRevision
+from .models import Article, ArticleRedirect, ArticleRevision, Category
 from .revision_records import CHANGES_CONTENT_ATTR, record_source
-from .signals import article_published, article_publishing, article_unpublished, article_unpublishing, article_viewed
+from .signals import (
+    article_published,
+    article_publishing,
+    article_status_changed,
+    article_unpublished,
+    article_unpublishing,
+    article_viewed,
+)
 from .transitions import ArticleState, ArticleTransition, settle_published_at, writes_status
 from .view_counts import record_view
 
@@ -72,6 +80,11 @@ def count_article_save(sender, instance: Article, raw: bool, using: str, **kwarg
     deltas.apply(using)
     if transition.old_slug:
         remember_old_slug(instance, transition.old_slug, using)
+    if transition.changes_status:
+        before = transition.before.status if transition.before else None
+        article_status_changed.send(
+            sender=Article, article=instance, before=before, after=transition.after.status, using=using
+        )
     if transition.publishes:
         announce(article_publishing, article_published, instance, using)
     elif transition.unpublishes:
@@ -103,6 +116,8 @@ def judge_article_delete(sender, instance: Article, using: str, origin=None, **k
     before = stored_before_delete(instance, using, origin)
     setattr(instance, _STORED_ATTR, before)
     ArticleTransition(before, None).add_counter_deltas(pending_delete_deltas(using))
+    if before is not None:  # None: another process deleted it first, and recorded it
+        article_status_changed.send(sender=Article, article=instance, before=before.status, after=None, using=using)
 
 
 def count_article_delete(sender, instance: Article, using: str, **kwargs) -> None:
@@ -110,6 +125,27 @@ def count_article_delete(sender, instance: Article, using: str, **kwargs) -> Non
     before = instance.__dict__.pop(_STORED_ATTR, None)
     if ArticleTransition(before, None).unpublishes:
         announce(article_unpublishing, article_unpublished, instance, using)
+
+
+# Set by a category's pre_delete, consumed by its post_delete.
+_LOSING_CATEGORY_KEY = "articles.losing_category"
+
+
+def note_articles_losing_category(sender, instance: Category, using: str, **kwargs) -> None:
+    # Django empties a deleted category's articles with one UPDATE and no
+    # save(): nothing else would give them the revision their change of category makes.
+    pks = list(Article._base_manager.using(using).filter(category=instance).values_list("pk", flat=True))
+    if pks:
+        atomic_block_cache(using).setdefault(_LOSING_CATEGORY_KEY, []).extend(pks)
+
+
+def keep_revisions_without_category(sender, instance: Category, using: str, **kwargs) -> None:
+    pks = atomic_block_cache(using).pop(_LOSING_CATEGORY_KEY, None)
+    if pks:
+        emptied = list(Article._base_manager.using(using).filter(pk__in=pks))
+        Article.revisions.bulk_history_create(
+            emptied, update=True, custom_historical_attrs={"source": current_source()}
+        )
 
 
 def count_view(sender, article: Article, **kwargs) -> None:
@@ -122,5 +158,7 @@ def register() -> None:
     post_save.connect(count_article_save, sender=Article, dispatch_uid="articles.count_article_save")
     pre_delete.connect(judge_article_delete, sender=Article, dispatch_uid="articles.judge_article_delete")
     post_delete.connect(count_article_delete, sender=Article, dispatch_uid="articles.count_article_delete")
+    pre_delete.connect(note_articles_losing_category, sender=Category, dispatch_uid="articles.note_losing_category")
+    post_delete.connect(keep_revisions_without_category, sender=Category, dispatch_uid="articles.revisions_no_category")
     article_viewed.connect(count_view, sender=Article, dispatch_uid="articles.count_view")
     pre_create_historical_record.connect(record_source, sender=ArticleRevision, dispatch_uid="articles.record_source")

@@ -34,3 +34,19 @@ article_unpublishing = Signal()
 # Arguments: article (the Article instance; on a cache hit, one holding only
 # its pk), request (the HttpRequest).
 article_viewed = Signal()
+
+# Sent inside the writing transaction when an article's status changes, once
+# the stored row has been read under lock: created with a status other than
+# draft, moved between statuses, or deleted. The audit log records it here, so
+# the entry commits with the change or not at all. Nothing may leave the process.
+# Arguments: article (the Article instance), before (the status as stored; None
+# for a new article), after (the status written; None when deleted), using.
+article_status_changed = Signal()
+
+# The same for a comment: moderated (pending, approved, rejected) or deleted on
+# its own (a comment that goes with its article's deletion sends nothing; the
+# article's deletion is the entry).
+# Arguments: comment (the Comment instance), article_id (the article it is on
+# as stored: a stale instance may name another), before (the stored status),
+# after (the status written; None when deleted), using.
+comment_status_changed = Signal()

@@ -81,6 +81,15 @@ class ArticleTransition:
         return self.before is not None and self.before.is_published and not (self.after and self.after.is_published)
 
     @property
+    def changes_status(self) -> bool:
+        """Whether the audit log records this save: a status move, or a new article that is not a draft."""
+        if self.after is None:
+            return False
+        if self.before is None:
+            return self.after.status != Article.Status.DRAFT
+        return self.before.status != self.after.status
+
+    @property
     def changes_content(self) -> bool:
         """Whether the save makes a revision: a new article, or a change of what a revision keeps."""
         return self.after is not None and (self.before is None or self.before.content() != self.after.content())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
+from articles.signals import comment_status_changed
 from blogsite.cascades import delete_started_above
 from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pending_delete_deltas
 from blogsite.effects import defer_effect
@@ -37,6 +38,15 @@ def count_comment_save(sender, instance: Comment, created: bool, raw: bool, usin
     deltas = CounterDeltas()
     transition.add_counter_deltas(deltas)
     deltas.apply(using)
+    if transition.before is not None and transition.after.status != transition.before.status:
+        comment_status_changed.send(
+            sender=Comment,
+            comment=instance,
+            article_id=transition.after.article_id,
+            before=transition.before.status,
+            after=transition.after.status,
+            using=using,
+        )
     if created and instance.status != Comment.Status.REJECTED:
         # In the comment's transaction: the email's job commits with the comment.
         defer_effect(notify_author_of_comment, using=using, comment_id=instance.pk)
@@ -63,6 +73,15 @@ def stored_before_delete(comment: Comment, using: str, origin: object) -> Commen
 def judge_comment_delete(sender, instance: Comment, using: str, origin=None, **kwargs) -> None:
     before = stored_before_delete(instance, using, origin)
     CommentTransition(before, None).add_counter_deltas(pending_delete_deltas(using))
+    if before is not None:  # None: it goes with its article, or another process deleted it first
+        comment_status_changed.send(
+            sender=Comment,
+            comment=instance,
+            article_id=before.article_id,
+            before=before.status,
+            after=None,
+            using=using,
+        )
 
 
 def count_comment_delete(sender, instance: Comment, using: str, **kwargs) -> None:

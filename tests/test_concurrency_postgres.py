@@ -51,7 +51,7 @@ from articles.signals import article_published, article_unpublished
 from authors.models import Author
 from comments.models import Comment
 from comments.services import add_comment, approve_comment, reject_comment
-from tests.conftest import assert_latest_revisions_hold_the_content
+from tests.conftest import assert_audit_log_follows_every_status, assert_latest_revisions_hold_the_content
 from tests.factories import ArticleFactory, CategoryFactory, CommentFactory, make_author
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -611,6 +611,7 @@ def test_mixed_writes_from_several_processes_keep_counters_exact(on_postgres: No
     assert_no_counter_drift(context)
     assert_slugs_unique_and_present()
     assert_latest_revisions_hold_the_content()
+    assert_audit_log_follows_every_status()
 
     created = [pk for r in results for pk in r["created"]]
     # By pk, not by title: a stale-copy save may have retitled one since (its slug stays).

@@ -25,7 +25,11 @@ from articles.signals import article_viewed
 from authors.models import Author
 from comments.models import Comment
 from comments.services import moderate_comment
-from tests.conftest import assert_counters_exact, assert_latest_revisions_hold_the_content
+from tests.conftest import (
+    assert_audit_log_follows_every_status,
+    assert_counters_exact,
+    assert_latest_revisions_hold_the_content,
+)
 from tests.factories import UserFactory
 
 statuses = st.sampled_from(Article.Status.values)
@@ -245,6 +249,10 @@ class CounterMachine(RuleBasedStateMachine):
     @invariant()
     def the_latest_revision_holds_the_content(self) -> None:
         assert_latest_revisions_hold_the_content()
+
+    @invariant()
+    def the_audit_log_follows_every_status(self) -> None:
+        assert_audit_log_follows_every_status()
 
     @invariant()
     def every_published_article_has_a_publication_date_and_slugs_are_unique(self) -> None:

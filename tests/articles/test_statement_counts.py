@@ -50,9 +50,9 @@ def test_publishing_costs_a_locked_read_the_update_and_one_update_per_counter(au
     with CaptureQueriesContext(connection) as queries:
         publish_article(draft)
     # The stored row under lock, the article itself, then author and category
-    # counts (in a fixed order, so two processes never deadlock on them), and
-    # the followers' email job.
-    assert statement_kinds(queries) == [locked_select(), "UPDATE", "UPDATE", "UPDATE", *deferred_job()]
+    # counts (in a fixed order, so two processes never deadlock on them), the
+    # audit log's entry, and the followers' email job.
+    assert statement_kinds(queries) == [locked_select(), "UPDATE", "UPDATE", "UPDATE", "INSERT", *deferred_job()]
     author.refresh_from_db()
     assert author.article_count == 1
 
@@ -63,8 +63,9 @@ def test_creating_a_published_article_costs_one_slug_read_the_insert_and_two_cou
         Article.objects.create(title="Fresh news", body="b", author=author, category=category, status="published")
     # A new row has no stored state to lock: its one SELECT is for the slug.
     # The savepoint lets a create that lost a slug race retry with another.
-    # The second INSERT is its first revision (articles/revision_records.py).
-    kinds = ["SELECT", "SAVEPOINT", "INSERT", "INSERT", "UPDATE", "UPDATE", *deferred_job(), "RELEASE"]
+    # The second INSERT is its first revision (articles/revision_records.py),
+    # the last its publication's entry in the audit log.
+    kinds = ["SELECT", "SAVEPOINT", "INSERT", "INSERT", "UPDATE", "UPDATE", "INSERT", *deferred_job(), "RELEASE"]
     assert statement_kinds(queries) == kinds
 
 
