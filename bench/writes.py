@@ -69,12 +69,14 @@ from django.utils.text import slugify
 import articles.models
 import articles.receivers
 import articles.slugs
+import audit.receivers
 import authors.receivers
 import comments.receivers
 from articles.models import Article, ArticleRevision, Category
 from articles.recount import find_drift
 from articles.services import publish_article
-from articles.signals import article_viewed
+from articles.signals import article_status_changed, article_viewed, comment_status_changed
+from audit.models import AuditEntry
 from authors.models import Author
 from authors.tasks import notify_followers_of_publication
 from bench.common import (
@@ -557,41 +559,103 @@ REVISIONS_PER_SAVE = {prepare_create_draft: 1, prepare_edit_title: 1, prepare_mo
 
 
 @dataclass(frozen=True)
-class HistoryMode:
+class Toggle:
+    """One thing a write may do (keep a revision, write an audit entry), measured off and on in the same run."""
+
     key: str
     label: str
     active: Callable[[], AbstractContextManager[None]]
-    keeps_revisions: bool
+    records: bool  # whether the rows it makes are expected
 
 
-HISTORY_MODES: tuple[HistoryMode, ...] = (
-    HistoryMode("off", "off (before issue 11)", lambda: override_settings(SIMPLE_HISTORY_ENABLED=False), False),
-    HistoryMode("on", "on (blogsite)", nullcontext, True),
+HISTORY_MODES: tuple[Toggle, ...] = (
+    Toggle("off", "off (before issue 11)", lambda: override_settings(SIMPLE_HISTORY_ENABLED=False), False),
+    Toggle("on", "on (blogsite)", nullcontext, True),
 )
 
 
-def measure_revision_costs(world: World, repetitions: int) -> list[dict[str, Any]]:
-    """Blogsite's content saves with django-simple-history off and on, checking the revisions each one leaves."""
+@contextmanager
+def audit_receivers_disconnected() -> Iterator[None]:
+    """The project before its audit log: audit.receivers disconnected, and connected again afterwards."""
+    receivers = (
+        (article_status_changed, audit.receivers.record_article_status, Article),
+        (comment_status_changed, audit.receivers.record_comment_status, Comment),
+    )
+    for signal, receiver, sender in receivers:
+        if not signal.disconnect(receiver, sender=sender, dispatch_uid=f"audit.{receiver.__name__}"):
+            raise RuntimeError(f"audit.receivers.{receiver.__name__} is no longer connected that way")
+    try:
+        yield
+    finally:
+        audit.receivers.register()
+
+
+AUDIT_MODES: tuple[Toggle, ...] = (
+    Toggle("off", "off (before the audit log)", audit_receivers_disconnected, False),
+    Toggle("on", "on (blogsite)", nullcontext, True),
+)
+# A publish and a delete are status moves, one entry each; an edit of the text is none.
+AUDIT_OPERATIONS = tuple(
+    op for op in OPERATIONS if op.prepare in {prepare_publish, prepare_delete_published, prepare_edit_title}
+)
+ENTRIES_PER_SAVE = {prepare_publish: 1, prepare_delete_published: 1, prepare_edit_title: 0}
+
+
+def measure_toggle_costs(
+    world: World,
+    repetitions: int,
+    *,
+    what: str,
+    modes: tuple[Toggle, ...],
+    operations: tuple[Operation, ...],
+    rows_made: Callable[[], int],
+    expected_rows: dict[Prepare, int],
+) -> list[dict[str, Any]]:
+    """Blogsite's writes with one toggle off and on, checking the rows each write leaves."""
     strategy = Blogsite()
-    by_label: dict[str, dict[str, Any]] = {operation.label: {} for operation in REVISION_OPERATIONS}
+    by_label: dict[str, dict[str, Any]] = {operation.label: {} for operation in operations}
     with strategy.active():
-        for mode in HISTORY_MODES:
+        for mode in modes:
             with mode.active():
-                for index, operation in enumerate(REVISION_OPERATIONS):
+                for index, operation in enumerate(operations):
                     samples = []
-                    expected = REVISIONS_PER_SAVE[operation.prepare] if mode.keeps_revisions else 0
+                    expected = expected_rows[operation.prepare] if mode.records else 0
                     for repetition in range(repetitions):
-                        action = operation.prepare(strategy, world, f"history {mode.key} {index} {repetition}")
-                        before = ArticleRevision.objects.count()
+                        action = operation.prepare(strategy, world, f"{what} {mode.key} {index} {repetition}")
+                        before = rows_made()
                         samples.append(run_captured(action))
-                        made = ArticleRevision.objects.count() - before
+                        made = rows_made() - before
                         if made != expected:
-                            raise AssertionError(
-                                f"{operation.label}, history {mode.key}: {made} revisions, not {expected}"
-                            )
+                            raise AssertionError(f"{operation.label}, {what} {mode.key}: {made} rows, not {expected}")
                     by_label[operation.label][mode.key] = summarise(samples)
-            require_exact_counters(f"history {mode.key}")
+            require_exact_counters(f"{what} {mode.key}")
     return [{"label": label, **modes} for label, modes in by_label.items()]
+
+
+def measure_revision_costs(world: World, repetitions: int) -> list[dict[str, Any]]:
+    """Blogsite's content saves with django-simple-history off and on."""
+    return measure_toggle_costs(
+        world,
+        repetitions,
+        what="history",
+        modes=HISTORY_MODES,
+        operations=REVISION_OPERATIONS,
+        rows_made=ArticleRevision.objects.count,
+        expected_rows=REVISIONS_PER_SAVE,
+    )
+
+
+def measure_audit_costs(world: World, repetitions: int) -> list[dict[str, Any]]:
+    """Blogsite's status moves (and an edit, which records none) with the audit log off and on."""
+    return measure_toggle_costs(
+        world,
+        repetitions,
+        what="audit",
+        modes=AUDIT_MODES,
+        operations=AUDIT_OPERATIONS,
+        rows_made=AuditEntry.objects.count,
+        expected_rows=ENTRIES_PER_SAVE,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -832,6 +896,7 @@ def measure_this_database(repetitions: int) -> dict[str, Any]:
         # Without a queue (SQLite) there is no job to defer: the task runs after COMMIT either way.
         "email": measure_email_recordings(world, repetitions) if queue_is_durable() else None,
         "revisions": measure_revision_costs(world, repetitions),
+        "audit": measure_audit_costs(world, repetitions),
         "slug_batches": measure_slug_batches(world),
     }
 
@@ -1055,14 +1120,14 @@ def slug_batch_section(results: list[dict[str, Any]]) -> str:
     )
 
 
-def revision_table(results: list[dict[str, Any]]) -> str:
-    """Per database, save and history mode: statements, time, and the difference history makes."""
-    headers = ["database", "operation", "history", "statements", "Δ statements", "ms", "ms, on / off", "in order"]
+def toggle_table(results: list[dict[str, Any]], key: str, modes: tuple[Toggle, ...], what: str) -> str:
+    """Per database, write and mode: statements, time, and the difference the toggle makes."""
+    headers = ["database", "operation", what, "statements", "Δ statements", "ms", "ms, on / off", "in order"]
     rows = []
     for result in results:
-        for operation in result["revisions"]:
+        for operation in result[key]:
             off = operation["off"]
-            for mode in HISTORY_MODES:
+            for mode in modes:
                 summary = operation[mode.key]
                 slower = median(summary["milliseconds"]) / median(off["milliseconds"])
                 rows.append(
@@ -1080,12 +1145,30 @@ def revision_table(results: list[dict[str, Any]]) -> str:
     return markdown_table(headers, rows, right_aligned={3, 4, 5, 6})
 
 
+def revision_table(results: list[dict[str, Any]]) -> str:
+    return toggle_table(results, "revisions", HISTORY_MODES, "history")
+
+
+def audit_table(results: list[dict[str, Any]]) -> str:
+    return toggle_table(results, "audit", AUDIT_MODES, "audit log")
+
+
 def revision_section(results: list[dict[str, Any]]) -> str:
     return "\n\n".join(
         [
             "### Revisions: what history costs per save (the same run)",
             reflowed(REVISION_EXPLANATION.format(repetitions=results[0]["repetitions"])),
             revision_table(results),
+        ]
+    )
+
+
+def audit_section(results: list[dict[str, Any]]) -> str:
+    return "\n\n".join(
+        [
+            "### Audit log: what an entry costs a status move (the same run)",
+            reflowed(AUDIT_EXPLANATION.format(repetitions=results[0]["repetitions"])),
+            audit_table(results),
         ]
     )
 
@@ -1208,6 +1291,22 @@ come with the stored row the receivers already read under lock).
 Milliseconds are the median of {repetitions} repetitions.
 """
 
+AUDIT_EXPLANATION = """\
+**What the audit log costs a status move.** Blogsite's publish, delete and
+edit from the tables above, measured again with the audit log's receivers
+disconnected (the project before it) and connected, as shipped
+(`audit/receivers.py`). Each write is checked to leave the entries it should:
+one for a publish and for a delete, none for an edit of the text. The entry is
+one INSERT inside the write's transaction, made from the stored row the
+counter receivers already read under lock: "before" costs no statement, and a
+stale copy publishing an article already published records nothing. A delete
+of many articles at once (an account deleted with its articles) writes all its
+entries in one INSERT. A delete also empties the link of the article's earlier
+entries (the UPDATE after the first DELETE): the link is in the schema, so
+that statement is in both rows and not in the difference.
+Milliseconds are the median of {repetitions} repetitions.
+"""
+
 EMAIL_EXPLANATION = """\
 **What recording the email in the transaction costs, and what it buys.** The
 publish and the comment above, measured again in the same run, on the same
@@ -1265,6 +1364,7 @@ def writes_section(
         database_section(sqlite, "a temporary file database"),
         postgres_part,
         revision_section(measured),
+        audit_section(measured),
         slug_batch_section(measured),
         SECTION_END,
     ]
@@ -1312,6 +1412,8 @@ def report(argv: list[str], args: argparse.Namespace) -> int:
                 print_sql(result)
     print("\nRevisions: what history costs per save\n")
     print(revision_table([result for result in (sqlite, postgres) if result is not None]))
+    print("\nAudit log: what an entry costs a status move\n")
+    print(audit_table([result for result in (sqlite, postgres) if result is not None]))
     print("\nCreates of one title against distinct titles\n")
     print(slug_batch_table([result for result in (sqlite, postgres) if result is not None]))
     if postgres is None:
