@@ -174,6 +174,16 @@ def test_moderation_in_the_admin_records_each_comment_with_its_article(staff_cli
     assert {e.actor_name for e in entries} == {"editor"}
 
 
+def test_two_moderators_approving_one_comment_from_stale_lists_leave_one_entry():
+    comment = CommentFactory(status=Comment.Status.PENDING)
+    first, second = Comment.objects.get(pk=comment.pk), Comment.objects.get(pk=comment.pk)
+
+    approve_comment(first)
+    approve_comment(second)  # its list said pending; the locked row says approved
+
+    assert moves(comment_number=comment.pk) == [(Action.APPROVE_COMMENT, "pending", "approved")]
+
+
 def test_a_comment_deleted_alone_is_recorded_one_deleted_with_its_article_is_not():
     article = ArticleFactory(status=PUBLISHED)
     alone, with_article = CommentFactory.create_batch(2, article=article, status=Comment.Status.APPROVED)
