@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Sum
 
 from authors.models import Author
+from authors.selectors import followers_reached
 
 from .models import Article
 from .view_counts import with_total_views
@@ -19,10 +20,16 @@ class Dashboard:
 
 
 def author_dashboard(*, author: Author) -> Dashboard:
-    """An author's articles in one table per status, and the totals over all of them."""
+    """An author's articles in one table per status, and the totals over all of them.
+
+    Each article carries ``followers_emailed``: how many followers its
+    publication email reached (none before its first publication).
+    """
     articles = with_total_views(author.articles.for_dashboard())
     by_status = {status: [] for status in Article.Status}
+    reached = followers_reached(article.pk for article in articles)
     for article in articles:
+        article.followers_emailed = reached.get(article.pk, 0)
         by_status[Article.Status(article.status)].append(article)
     # Each table in the order of the date it shows: drafts by their last
     # edit (as read), the next scheduled first, the newest publication first.

@@ -16,6 +16,13 @@ from articles.models import Article
 from blogsite.emails import absolute_url, already_sent, build_email, send_once
 from blogsite.task_engine import RETRY_TRANSIENT_ERRORS
 
+from .unsubscribe import UnsubscribeLink, one_click_headers
+
+
+def publication_key(article_id: int) -> str:
+    """The idempotency key of an article's email to its author's followers: one per article, ever."""
+    return f"article-published:{article_id}"
+
 
 @app.task(retry=RETRY_TRANSIENT_ERRORS)
 def send_welcome_email(user_id: int) -> bool:
@@ -36,7 +43,7 @@ def notify_followers_of_publication(article_id: int) -> int:
     article = Article.objects.published().select_related("author__user").filter(pk=article_id).first()
     if article is None:  # unpublished or deleted before the task ran
         return 0
-    key = f"article-published:{article_id}"
+    key = publication_key(article_id)
     followers = list(
         get_user_model()
         .objects.filter(following__author=article.author_id, is_active=True)
@@ -51,7 +58,13 @@ def notify_followers_of_publication(article_id: int) -> int:
     sent = 0
     with get_connection() as connection:
         for follower in pending:
-            message = build_email("authors/email/new_article", {**context, "recipient": follower}, to=follower.email)
+            link = UnsubscribeLink(follower_id=follower.pk, author_id=article.author_id)
+            message = build_email(
+                "authors/email/new_article",
+                {**context, "recipient": follower, "unsubscribe_url": link.url()},
+                to=follower.email,
+            )
+            message.extra_headers.update(one_click_headers(link))
             sent += send_once(message, key=key, connection=connection)
     return sent
 

@@ -1,9 +1,9 @@
-"""Account sign-up and following authors."""
+"""Account sign-up, following authors, and unsubscribing from their email."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -11,12 +11,16 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.generic import CreateView
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import CreateView, TemplateView
 
 from .forms import SignUpForm
-from .models import Author
+from .models import Author, Follow
 from .services import follow_author, unfollow_author
+from .unsubscribe import UnsubscribeLink, UnsubscribeLinkExpired, UnsubscribeLinkInvalid
 
 
 class SignUpView(CreateView):
@@ -82,3 +86,46 @@ class UnfollowAuthorView(FollowActionView):
     def act(self, author: Author) -> None:
         unfollow_author(user=self.request.user, author=author)
         messages.success(self.request, f"You no longer follow {author}.")
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # a mail client's one-click POST carries no CSRF token
+@method_decorator(never_cache, name="dispatch")
+class UnsubscribeView(TemplateView):
+    """``/unsubscribe/<token>/``: stop a follower's email about an author, from the email itself.
+
+    GET only shows what the link would do: mail scanners open every link in a
+    message, and must not unfollow anyone. POST unfollows: the page's button,
+    or a mail client's RFC 8058 one-click request (``List-Unsubscribe=One-Click``).
+    POST with ``follow`` follows again, from the page that confirms.
+    """
+
+    template_name = "authors/unsubscribe.html"
+    http_method_names = ["get", "post"]
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            link = UnsubscribeLink.read(kwargs["token"])
+        except UnsubscribeLinkExpired:
+            return self.refused("expired", status=410)
+        except UnsubscribeLinkInvalid:
+            return self.refused("invalid", status=400)
+        self.follower = get_user_model()._default_manager.filter(pk=link.follower_id, is_active=True).first()
+        self.author = Author.objects.with_user().filter(pk=link.author_id).first()
+        if self.follower is None or self.author is None:
+            # The account or the author is gone: no email can come any more.
+            return self.refused("gone", status=200)
+        return super().dispatch(request, *args, **kwargs)
+
+    def refused(self, reason: str, *, status: int) -> HttpResponse:
+        return self.render_to_response({"refused": reason}, status=status)
+
+    def get_context_data(self, **kwargs):
+        following = Follow.objects.filter(follower=self.follower, author=self.author).exists()
+        return super().get_context_data(author=self.author, following=following, **kwargs)
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if "follow" in request.POST:
+            follow_author(user=self.follower, author=self.author)
+            return self.render_to_response(self.get_context_data(done="followed"))
+        unfollow_author(user=self.follower, author=self.author)
+        return self.render_to_response(self.get_context_data(done="unfollowed"))

@@ -68,6 +68,8 @@ if not HTTPS:
 
 # Absolute links in emails need the site's public address.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long the unsubscribe link of a follower email works (authors/unsubscribe.py).
+UNSUBSCRIBE_LINK_DAYS = int(os.environ.get("UNSUBSCRIBE_LINK_DAYS", "365"))
 
 INSTALLED_APPS = [
     # First: its runserver (the periodic jobs of a site with no task worker) wins.

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from articles.models import ArticleRedirect
 from authors.models import Follow
+from authors.unsubscribe import UnsubscribeLink
 from blogsite.admin_input import StrictInputMixin
 from comments.models import Comment
 from tests.factories import ArticleFactory, CategoryFactory, CommentFactory, UserFactory, make_author
@@ -231,6 +232,9 @@ def public_pages(content) -> dict[str, str]:
         "category_feed": reverse("category_feed", args=[category.slug]),
         "author_feed": reverse("author_feed", args=[writer.user.username]),
         "password_reset_confirm": reverse("password_reset_confirm", args=["MQ", "set-password"]),
+        "unsubscribe": reverse(
+            "unsubscribe", args=[UnsubscribeLink(follower_id=writer.user_id, author_id=writer.pk).token()]
+        ),
     }
     for pattern in site_patterns():
         if pattern.name and not pattern.pattern.converters and pattern.name not in POST_ONLY:
