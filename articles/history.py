@@ -119,6 +119,6 @@ class RestoreRevisionView(HistoryPageMixin, SingleObjectMixin, View):
                 f"Its address then, {revision.slug}, is another article's now: it keeps {restored.article.slug}."
             )
         if restored.kept_cover:
-            notes.append("Its cover image of then was deleted when it was replaced: the cover stays as it was.")
+            notes.append("Its cover image of then is missing from the server: the cover stays as it was.")
         messages.success(request, " ".join(notes))
         return HttpResponseRedirect(reverse("article_history", kwargs={"slug": restored.article.slug}))

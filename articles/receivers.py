@@ -17,6 +17,7 @@ from simple_history.signals import pre_create_historical_record
 from blogsite.cascades import delete_started_above
 from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pending_delete_deltas
 
+from .cover_files import delete_unreferenced_covers_on_commit
 from .models import Article, ArticleRedirect, ArticleRevision
 from .revision_records import CHANGES_CONTENT_ATTR, record_source
 from .signals import article_published, article_publishing, article_unpublished, article_unpublishing, article_viewed
@@ -72,6 +73,10 @@ def count_article_save(sender, instance: Article, raw: bool, using: str, **kwarg
     deltas.apply(using)
     if transition.old_slug:
         remember_old_slug(instance, transition.old_slug, using)
+    if transition.replaced_cover:
+        # Normally the revision before this one names it, and it stays for a
+        # restore; gone only if nothing does (a row written without a save).
+        delete_unreferenced_covers_on_commit([transition.replaced_cover], using=using)
     if transition.publishes:
         announce(article_publishing, article_published, instance, using)
     elif transition.unpublishes:
