@@ -40,6 +40,8 @@ class HistoryRow:
     older: ArticleRevision | None  # the revision before it, if it is kept
     changed: list[str]
     is_current: bool
+    # The revision's cover where it changed it: the row shows which picture it had.
+    cover_url: str | None = None
 
 
 def revisions_of(article: Article):
@@ -63,11 +65,14 @@ class ArticleHistoryView(HistoryPageMixin, DetailView):
         # The revision just older than this page's oldest, to say what the oldest changed.
         older = revisions_of(article).filter(history_id__lt=shown[-1].history_id).first() if shown else None
         newest_id = shown[0].history_id if page.number == 1 and shown else None
+        storage = Article._meta.get_field("cover").storage
         rows = []
         for index, revision in enumerate(shown):
             previous = shown[index + 1] if index + 1 < len(shown) else older
-            changed = labels(changed_fields(previous, revision))
-            rows.append(HistoryRow(revision, previous, changed, revision.history_id == newest_id))
+            changed = changed_fields(previous, revision)
+            # A URL built from the name: no storage call, no query.
+            cover_url = storage.url(revision.cover) if "cover" in changed and revision.cover else None
+            rows.append(HistoryRow(revision, previous, labels(changed), revision.history_id == newest_id, cover_url))
         return super().get_context_data(
             page_obj=page,
             paginator=page.paginator,
@@ -130,6 +135,6 @@ class RestoreRevisionView(HistoryPageMixin, SingleObjectMixin, View):
                 f"Its address then, {revision.slug}, is another article's now: it keeps {restored.article.slug}."
             )
         if restored.kept_cover:
-            notes.append("Its cover image of then was deleted when it was replaced: the cover stays as it was.")
+            notes.append("Its cover image of then is missing from the server: the cover stays as it was.")
         messages.success(request, " ".join(notes))
         return HttpResponseRedirect(reverse("article_history", kwargs={"slug": restored.article.slug}))

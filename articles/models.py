@@ -7,6 +7,7 @@ from django.db import IntegrityError, models, router, transaction
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from django_cleanup import cleanup
 
 from blogsite.counters import CountedModel
 from blogsite.write_source import current_source
@@ -89,6 +90,9 @@ class ArticleQuerySet(models.QuerySet):
         return created
 
 
+# django-cleanup would delete a cover as soon as it is replaced, while a
+# revision still names it: articles/cover_files.py deletes a cover once nothing does.
+@cleanup.ignore
 class Article(CountedModel):
     class Status(models.TextChoices):
         DRAFT = "draft"
@@ -110,7 +114,9 @@ class Article(CountedModel):
     body = models.TextField(help_text="Markdown.")
     # The body rendered and sanitised by save(): pages print it as it is.
     body_html = models.TextField(default="", db_default="", editable=False)
-    cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True)
+    # Indexed here and on the revisions (simple-history copies db_index): whether
+    # anything still names a cover file is a lookup, not a scan of the history.
+    cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # First publication (kept afterwards) or, while scheduled, the planned time.
     published_at = models.DateTimeField(null=True, blank=True)

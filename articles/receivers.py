@@ -18,6 +18,7 @@ from blogsite.cascades import delete_started_above
 from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, atomic_block_cache, pending_delete_deltas
 from blogsite.write_source import current_source
 
+from .cover_files import delete_unreferenced_covers_on_commit
 from .models import Article, ArticleRedirect, ArticleRevision, Category
 from .revision_records import CHANGES_CONTENT_ATTR, record_source
 from .signals import (
@@ -85,6 +86,10 @@ def count_article_save(sender, instance: Article, raw: bool, using: str, **kwarg
         article_status_changed.send(
             sender=Article, article=instance, before=before, after=transition.after.status, using=using
         )
+    if transition.replaced_cover:
+        # Normally the revision before this one names it, and it stays for a
+        # restore; gone only if nothing does (a row written without a save).
+        delete_unreferenced_covers_on_commit([transition.replaced_cover], using=using)
     if transition.publishes:
         announce(article_publishing, article_published, instance, using)
     elif transition.unpublishes:

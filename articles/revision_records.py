@@ -58,19 +58,33 @@ class ArticleRevisions(HistoricalRecords):
         if instance.__dict__.pop(CHANGES_CONTENT_ATTR, created):
             super().post_save(instance, created, using=using, **kwargs)
 
-    # An article's revisions go with it (the audit log keeps the deletion).
-    # simple-history's cascade_delete_history deletes them one article at a
-    # time; a cascade (a user deleted with their articles) sends every
-    # pre_delete before any post_delete, so the first post_delete deletes the
-    # revisions of them all in one statement.
+    # An article's revisions go with it (the audit log keeps the deletion), and
+    # so do the cover files only they named. simple-history's
+    # cascade_delete_history deletes revisions one article at a time; a cascade
+    # (a user deleted with their articles) sends every pre_delete before any
+    # post_delete, so the first post_delete deletes the revisions of them all,
+    # a batch of articles per statement.
 
     def pre_delete(self, instance, using=None, **kwargs) -> None:
-        atomic_block_cache(using).setdefault(_DELETING_KEY, set()).add(instance.pk)
+        # The article's own cover too: a revision names it, unless the row was
+        # written without a save (QuerySet.update). Deferred, it is not read again.
+        cover = "" if "cover" in instance.get_deferred_fields() else instance.cover.name
+        atomic_block_cache(using).setdefault(_DELETING_KEY, {})[instance.pk] = cover
 
     def post_delete(self, instance, using=None, **kwargs) -> None:
         deleting = atomic_block_cache(using).pop(_DELETING_KEY, None)
-        if deleting:
-            getattr(type(instance), self.manager_name).using(using).filter(id__in=deleting).delete()
+        if not deleting:
+            return
+        # Imported here: cover_files reads the models, which import this module.
+        from .cover_files import batched, delete_unreferenced_covers_on_commit
+
+        revisions = getattr(type(instance), self.manager_name).using(using)
+        covers = {cover for cover in deleting.values() if cover}
+        for pks in batched(sorted(deleting)):
+            of_these = revisions.filter(id__in=pks)
+            covers.update(of_these.exclude(cover="").order_by().values_list("cover", flat=True).distinct())
+            of_these.delete()
+        delete_unreferenced_covers_on_commit(covers, using=using)
 
 
 def record_source(sender, history_instance, **kwargs) -> None:

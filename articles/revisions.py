@@ -148,7 +148,8 @@ def restore_revision(article: Article, revision: ArticleRevision, *, version: st
         kept_slug = Article.objects.filter(slug=locked.slug).exclude(pk=locked.pk).exists()
         if kept_slug:
             locked.slug = current_slug  # another article has that address now
-        # django-cleanup deletes a cover once it is replaced: an older one may be gone.
+        # Covers stay while a revision names them (articles/cover_files.py); one
+        # may still be missing: deleted by hand, or by django-cleanup before that.
         kept_cover = bool(revision.cover) and not locked.cover.storage.exists(revision.cover)
         if kept_cover:
             locked.cover = current_cover

@@ -37,10 +37,13 @@ class ArticleState(StoredState):
     body: str
     cover: str
 
-    def content(self) -> tuple:
+    @property
+    def cover_name(self) -> str:
         # A FieldFile on an instance about to be saved, its name as stored.
-        cover = getattr(self.cover, "name", self.cover) or ""
-        return (self.title, self.slug, self.excerpt, self.body, cover, self.category_id)
+        return getattr(self.cover, "name", self.cover) or ""
+
+    def content(self) -> tuple:
+        return (self.title, self.slug, self.excerpt, self.body, self.cover_name, self.category_id)
 
     @property
     def is_published(self) -> bool:
@@ -93,6 +96,13 @@ class ArticleTransition:
     def changes_content(self) -> bool:
         """Whether the save makes a revision: a new article, or a change of what a revision keeps."""
         return self.after is not None and (self.before is None or self.before.content() != self.after.content())
+
+    @property
+    def replaced_cover(self) -> str | None:
+        """The cover file an edit replaced or removed, when it did."""
+        if self.before and self.after and self.before.cover_name not in ("", self.after.cover_name):
+            return self.before.cover_name
+        return None
 
     @property
     def old_slug(self) -> str | None:

@@ -288,6 +288,11 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60" if REDIS_URL 
 
 # The admin's History lists revisions but never reverts one (articles/admin.py says why).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# How many revisions of each article `manage.py prune_revisions` keeps, the
+# latest among them (articles/revision_retention.py). Unset or 0: every revision
+# is kept while its article exists, and the command prunes only what its
+# options ask for.
+REVISIONS_KEPT_PER_ARTICLE = int(os.environ.get("REVISIONS_KEPT_PER_ARTICLE", "0")) or None
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -225,7 +225,9 @@ def test_a_bad_admin_cover_is_an_error_next_to_the_field_and_nothing_is_saved(st
     assert stored_files(settings) == []
 
 
-def test_clearing_an_admin_cover_removes_it(staff_client, django_capture_on_commit_callbacks):
+def test_clearing_an_admin_cover_removes_it_from_the_article_and_keeps_the_file_for_its_history(
+    staff_client, django_capture_on_commit_callbacks
+):
     staff_client.post(ARTICLE_ADD_URL, {**article_admin_data(), "cover": SimpleUploadedFile("a.png", image_bytes())})
     article = Article.objects.get()
     path = Path(article.cover.path)
@@ -243,7 +245,10 @@ def test_clearing_an_admin_cover_removes_it(staff_client, django_capture_on_comm
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.cover.name == ""
-    assert not path.exists()  # django-cleanup removed it after commit
+    assert path.exists()  # the revision before the clearing still shows it
+    with django_capture_on_commit_callbacks(execute=True):
+        article.delete()
+    assert not path.exists()  # nothing names it any more
 
 
 # --- author avatars ------------------------------------------------------------

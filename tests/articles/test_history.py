@@ -109,6 +109,15 @@ def test_a_cover_and_a_category_change_are_named(author_client, article):
     assert "<ins>covers/2026/12/tomato.png</ins> added" in page
 
 
+def test_the_history_shows_the_cover_of_each_revision_that_changed_it(author_client, article):
+    edited(article, cover="covers/2026/12/tomato.png")
+    edited(article, body="Water them at noon.")
+    edited(article, cover="covers/2026/12/staked.png")
+    page = author_client.get(history_url(article)).content.decode()
+    assert page.count('alt="The cover of this revision"') == 2  # not the body's edit, nor those before a cover
+    assert page.index("/media/covers/2026/12/staked.png") < page.index("/media/covers/2026/12/tomato.png")
+
+
 def test_the_diff_escapes_what_it_shows():
     assert text_diff("a <b>", "a <i>") == "a &lt;<del>b</del><ins>i</ins>&gt;"
 
