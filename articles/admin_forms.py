@@ -30,7 +30,18 @@ class ArticleAdminForm(StaleEditRefusal, PublicationDateRules, forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = ["title", "slug", "author", "category", "excerpt", "body", "cover", "status", "published_at"]
+        fields = [
+            "title",
+            "slug",
+            "author",
+            "category",
+            "excerpt",
+            "meta_description",
+            "body",
+            "cover",
+            "status",
+            "published_at",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -111,6 +111,12 @@ class Article(CountedModel):
     author = models.ForeignKey("authors.Author", on_delete=models.CASCADE, related_name="articles")
     category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
     excerpt = models.TextField(blank=True)
+    # What search results and shared links show; the excerpt (or the body's start) when empty.
+    meta_description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="What search engines and link previews show. Leave empty to use the excerpt.",
+    )
     body = models.TextField(help_text="Markdown.")
     # The body rendered and sanitised by save(): pages print it as it is.
     body_html = models.TextField(default="", db_default="", editable=False)

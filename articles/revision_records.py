@@ -25,7 +25,7 @@ from blogsite.counters import atomic_block_cache
 from blogsite.write_source import Source, current_source
 
 # What a revision keeps of an article, and what a restore writes back.
-CONTENT_FIELDS = ("title", "slug", "excerpt", "body", "cover", "category")
+CONTENT_FIELDS = ("title", "slug", "excerpt", "meta_description", "body", "cover", "category")
 # Every other field of Article but its key (tests/articles/test_revisions.py
 # checks that the two lists cover the model, so a new field is a decision).
 NOT_KEPT_FIELDS = (

@@ -29,11 +29,12 @@ FIELD_LABELS = {
     "title": "Title",
     "slug": "Address",
     "excerpt": "Excerpt",
+    "meta_description": "Meta description",
     "body": "Body",
     "cover": "Cover",
     "category": "Category",
 }
-TEXT_FIELDS = ("title", "slug", "excerpt", "body")
+TEXT_FIELDS = ("title", "slug", "excerpt", "meta_description", "body")
 
 
 def attname(name: str) -> str:

@@ -25,6 +25,8 @@ from django.template.loader import render_to_string
 
 from blogsite.page_cache import generation_and_page
 
+from . import link_previews
+
 logger = logging.getLogger(__name__)
 
 ARTICLE_TEMPLATE = "articles/_article_main.html"
@@ -40,6 +42,9 @@ class SharedArticlePart:
     slug: str
     title: str
     excerpt: str
+    # For the <head>: the meta description, and the link-preview tags (articles/link_previews.py).
+    description: str
+    head_html: str
     article_html: str
     comments_html: str
     # Only a published article's part is shared; the page's template asks.
@@ -85,6 +90,8 @@ def rendered_part(article, comments, *, editor=None) -> SharedArticlePart:
         slug=article.slug,
         title=article.title,
         excerpt=article.excerpt,
+        description=link_previews.article_description(article),
+        head_html=link_previews.article_preview_tags(article),
         article_html=render_to_string(ARTICLE_TEMPLATE, context),
         comments_html=render_to_string(COMMENTS_TEMPLATE, context),
     )

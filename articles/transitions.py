@@ -34,6 +34,7 @@ class ArticleState(StoredState):
     # read in the same locked SELECT, so "did this save change it" costs no statement.
     title: str
     excerpt: str
+    meta_description: str
     body: str
     cover: str
 
@@ -43,7 +44,15 @@ class ArticleState(StoredState):
         return getattr(self.cover, "name", self.cover) or ""
 
     def content(self) -> tuple:
-        return (self.title, self.slug, self.excerpt, self.body, self.cover_name, self.category_id)
+        return (
+            self.title,
+            self.slug,
+            self.excerpt,
+            self.meta_description,
+            self.body,
+            self.cover_name,
+            self.category_id,
+        )
 
     @property
     def is_published(self) -> bool:

@@ -7,6 +7,8 @@ from django.db import connection
 
 from articles.models import Article, ArticleRevision
 from articles.recount import find_drift
+from articles.revision_records import CONTENT_FIELDS
+from articles.revisions import attname
 from articles.services import publish_article
 from audit.models import AuditEntry
 from blogsite import page_cache
@@ -32,8 +34,8 @@ def assert_latest_revisions_hold_the_content() -> None:
         latest[revision.id] = revision
     for article in Article._base_manager.all():
         revision = latest[article.pk]
-        kept = (revision.title, revision.slug, revision.excerpt, revision.body, revision.cover, revision.category_id)
-        now = (article.title, article.slug, article.excerpt, article.body, article.cover.name, article.category_id)
+        kept = tuple(getattr(revision, attname(name)) for name in CONTENT_FIELDS)
+        now = tuple(getattr(article, attname(name)) for name in CONTENT_FIELDS)
         assert kept == now, article.pk
 
 
