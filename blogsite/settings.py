@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "authors",
     "articles",
     "comments",
+    "autosaves",
     # Last, so it sees every FileField of the apps above.
     "django_cleanup.apps.CleanupConfig",
 ]
