@@ -161,7 +161,7 @@
     offer.className = "alert alert-warning autosave-offer";
     offer.setAttribute("aria-labelledby", "kept-offer-heading");
     const heading = document.createElement("h2");
-    heading.className = "h6";
+    heading.className = "h6 fw-semibold";
     heading.id = "kept-offer-heading";
     const when = new Date(kept.at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
     heading.textContent = `Text kept in this browser from ${when} was never autosaved`;
