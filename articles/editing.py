@@ -5,7 +5,9 @@ is edited by its author or by staff (editors fix others' typos, as the detail
 page already lets them preview drafts); it is deleted from the site by its
 author only (staff delete through the admin, where Django's delete permission
 applies). Counters are never touched here: ``form.save()`` goes through
-``Article.save()`` and the receivers keep them exact.
+``Article.save()`` and the receivers keep them exact. The form offers the
+author's autosave back and removes it once the article is saved
+(autosaves.editing).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
@@ -22,6 +25,9 @@ from django.urls import reverse_lazy
 from django.utils import formats
 from django.views import View
 from django.views.generic import CreateView, DeleteView, UpdateView
+
+from autosaves.editing import AutosaveFormMixin
+from autosaves.services import delete_autosave
 
 from .forms import MAX_BODY_LENGTH, STALE_MESSAGE, ArticleForm, StaleArticleError
 from .markdown import render_markdown
@@ -37,7 +43,7 @@ class AuthorRequiredMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class ArticleFormMixin:
+class ArticleFormMixin(AutosaveFormMixin):
     form_class = ArticleForm
     template_name = "articles/article_form.html"
 
@@ -54,13 +60,17 @@ class ArticleFormMixin:
     def form_valid(self, form: ArticleForm) -> HttpResponse:
         if self.wants_preview():
             return self.render_to_response(self.get_context_data(form=form))
+        edited = self.object  # None for a new article
         try:
-            self.object = form.save()
+            with transaction.atomic():
+                self.object = form.save()
+                # The autosave this save supersedes goes with it, or stays if the save fails.
+                delete_autosave(user=self.request.user, article=edited)
         except StaleArticleError:
             form.add_error(None, STALE_MESSAGE)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message(form.stored_status))
-        return HttpResponseRedirect(self.get_success_url())
+        return self.tell_browser_the_draft_is_saved(HttpResponseRedirect(self.get_success_url()), edited)
 
     def success_message(self, stored_status: str | None) -> str:
         article = self.object

@@ -34,6 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -62,7 +63,9 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, reset_queries, transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
+from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -72,6 +75,7 @@ import articles.slugs
 import audit.receivers
 import authors.receivers
 import comments.receivers
+from articles.forms import article_version
 from articles.models import Article, ArticleRevision, Category
 from articles.recount import find_drift
 from articles.services import publish_article
@@ -79,6 +83,7 @@ from articles.signals import article_status_changed, article_viewed, comment_sta
 from audit.models import AuditEntry
 from authors.models import Author
 from authors.tasks import notify_followers_of_publication
+from autosaves.services import DraftText, save_autosave
 from bench.common import (
     POSTGRES_SERVER_URL,
     SMOKE,
@@ -750,6 +755,104 @@ def measure_slug_batches(world: World) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------
+# Autosave: what one request of the article form's script costs the server
+# --------------------------------------------------------------------------
+
+# About 1,000 words: what each autosave request carries, the whole text every time.
+AUTOSAVE_BODY = " ".join(
+    f"Sentence {number} of an article being written, with a few more words." for number in range(90)
+)
+# static/js/autosave.js: at most one request per 10 s while typing goes on (3 s after the last keystroke).
+AUTOSAVES_PER_MINUTE = 6
+
+
+FORM_ENCODED = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class AutosaveRequest:
+    key: str
+    label: str
+    # (world, article, tag) -> the URL, body and content type to POST; prepares the rows it needs, unmeasured.
+    prepare: Callable[[World, Article, str], tuple[str, str, str]]
+    status: int
+    writes_article: bool
+
+
+def prepare_edit_form_save(world: World, article: Article, tag: str) -> tuple[str, str, str]:
+    # What the browser sends when the author presses Save (urlencoded; the form's multipart is a little larger).
+    data = {
+        "title": article.title,
+        "slug": article.slug,
+        "body": f"{AUTOSAVE_BODY} {tag}",
+        "excerpt": "",
+        "category": article.category_id,
+        "status": article.status,
+        "published_at": "",
+        "version": article_version(article),
+    }
+    return reverse("article_edit", kwargs={"slug": article.slug}), urllib.parse.urlencode(data), FORM_ENCODED
+
+
+def prepare_autosave(*, row_exists: bool) -> Callable[[World, Article, str], tuple[str, str, str]]:
+    def prepare(world: World, article: Article, tag: str) -> tuple[str, str, str]:
+        if row_exists:  # an earlier autosave of the article: the request every later one makes
+            save_autosave(user=world.author.user, article=article, text=DraftText("", "", "earlier"), base_version="")
+        text = {"title": article.title, "excerpt": "", "body": f"{AUTOSAVE_BODY} {tag}"}
+        payload = json.dumps({**text, "version": article_version(article)})
+        return reverse("autosave_article", kwargs={"slug": article.slug}), payload, "application/json"
+
+    return prepare
+
+
+AUTOSAVE_REQUESTS: tuple[AutosaveRequest, ...] = (
+    AutosaveRequest("save", "save the edit form (baseline)", prepare_edit_form_save, 302, writes_article=True),
+    AutosaveRequest("first", "autosave: the first (INSERT)", prepare_autosave(row_exists=False), 200, False),
+    AutosaveRequest("next", "autosave: every later one (UPDATE)", prepare_autosave(row_exists=True), 200, False),
+)
+
+
+def posted(client: Client, url: str, body: str, content_type: str) -> tuple[Sample, Any]:
+    """The statements and time of one POST, and its response."""
+    responses = []
+    sample = run_captured(lambda: responses.append(client.post(url, body, content_type=content_type)))
+    return sample, responses[0]
+
+
+def measure_autosave_requests(world: World, repetitions: int) -> list[dict[str, Any]]:
+    """Each AUTOSAVE_REQUESTS through Django's test Client, signed in as the author: statements, time, bytes."""
+    client = Client()
+    client.force_login(world.author.user)
+    results = []
+    with Blogsite().active():
+        for request in AUTOSAVE_REQUESTS:
+            samples, sent, received = [], [], []
+            for repetition in range(repetitions):
+                tag = f"{request.key} {repetition}"
+                article = Article.objects.create(**world.article_fields(f"Autosaved {tag}"))
+                article = Article.objects.get(pk=article.pk)
+                url, body, content_type = request.prepare(world, article, tag)
+                stored, revisions = Article.objects.values().get(pk=article.pk), ArticleRevision.objects.count()
+                sample, response = posted(client, url, body, content_type)
+                samples.append(sample)
+                if response.status_code != request.status:
+                    raise AssertionError(f"{request.label}: {response.status_code}, not {request.status}")
+                written = (
+                    Article.objects.values().get(pk=article.pk) != stored,
+                    ArticleRevision.objects.count() - revisions,
+                )
+                if written != ((True, 1) if request.writes_article else (False, 0)):
+                    raise AssertionError(f"{request.label}: article row changed, revisions made: {written}")
+                sent.append(len(body.encode()))
+                received.append(len(response.content))
+            results.append(
+                {"key": request.key, "label": request.label, **summarise(samples), "sent": sent, "received": received}
+            )
+    require_exact_counters("autosave")
+    return results
+
+
+# --------------------------------------------------------------------------
 # Measuring, in the child process
 # --------------------------------------------------------------------------
 
@@ -898,6 +1001,7 @@ def measure_this_database(repetitions: int) -> dict[str, Any]:
         "revisions": measure_revision_costs(world, repetitions),
         "audit": measure_audit_costs(world, repetitions),
         "slug_batches": measure_slug_batches(world),
+        "autosave": measure_autosave_requests(world, repetitions),
     }
 
 
@@ -1173,6 +1277,53 @@ def audit_section(results: list[dict[str, Any]]) -> str:
     )
 
 
+def autosave_table(results: list[dict[str, Any]]) -> str:
+    """Per database: each autosave request against the edit form's save, then one minute of typing."""
+    headers = ["database", "request", "statements", "rows", "ms", "ms / save", "bytes sent", "bytes back"]
+    rows = []
+    for result in results:
+        requests = {request["key"]: request for request in result["autosave"]}
+        baseline = median(requests["save"]["milliseconds"])
+        for request in result["autosave"]:
+            rows.append(
+                [
+                    result["database"]["label"],
+                    request["label"],
+                    count_cell(request["counts"]),
+                    count_cell(request["data_counts"]),
+                    f"{median(request['milliseconds']):.2f}",
+                    "—" if request["key"] == "save" else f"{median(request['milliseconds']) / baseline:.2f}",
+                    f"{median(request['sent']):,.0f}",
+                    f"{median(request['received']):,.0f}",
+                ]
+            )
+        later = requests["next"]
+        rows.append(
+            [
+                result["database"]["label"],
+                f"a minute of typing: {AUTOSAVES_PER_MINUTE} × every later one",
+                f"{AUTOSAVES_PER_MINUTE * median(later['counts']):g}",
+                f"{AUTOSAVES_PER_MINUTE * median(later['data_counts']):g}",
+                f"{AUTOSAVES_PER_MINUTE * median(later['milliseconds']):.2f}",
+                f"{AUTOSAVES_PER_MINUTE * median(later['milliseconds']) / baseline:.2f}",
+                f"{AUTOSAVES_PER_MINUTE * median(later['sent']):,.0f}",
+                f"{AUTOSAVES_PER_MINUTE * median(later['received']):,.0f}",
+            ]
+        )
+    return markdown_table(headers, rows, right_aligned={2, 3, 4, 5, 6, 7})
+
+
+def autosave_section(results: list[dict[str, Any]]) -> str:
+    explanation = AUTOSAVE_EXPLANATION.format(
+        repetitions=results[0]["repetitions"],
+        characters=f"{len(AUTOSAVE_BODY):,}",
+        per_minute=AUTOSAVES_PER_MINUTE,
+    )
+    return "\n\n".join(
+        ["### Autosave: what a request costs (the same run)", reflowed(explanation), autosave_table(results)]
+    )
+
+
 def database_section(result: dict[str, Any], where: str) -> str:
     return "\n\n".join(
         [
@@ -1307,6 +1458,25 @@ that statement is in both rows and not in the difference.
 Milliseconds are the median of {repetitions} repetitions.
 """
 
+AUTOSAVE_EXPLANATION = """\
+**What the article form's autosave costs the server.** Each request goes
+through Django's test Client, signed in as the author, with every middleware
+(the session and user reads included), and carries a body of {characters}
+characters (about 1,000 words), the whole text as every autosave sends it.
+The baseline is what the author's Save costs: the edit form posted with the
+same body (its revision, its Markdown rendering, the redirect).
+**the first** autosave of an article inserts its row (an UPDATE finding none,
+then the INSERT in a transaction of its own); **every later one** is a single
+UPDATE after the session, the user, and the article with its author (who may
+edit it). Each autosave is checked to leave the article's row and its revisions
+as they were. “rows” leaves transaction control out; bytes are the request
+and response bodies (HTTP headers and cookies, a few hundred bytes more, are
+not counted). static/js/autosave.js sends 3 s after the last keystroke and at
+most every 10 s while typing goes on, and nothing while the text is unchanged:
+at most {per_minute} requests per minute of typing, the last row.
+Milliseconds are the median of {repetitions} repetitions.
+"""
+
 EMAIL_EXPLANATION = """\
 **What recording the email in the transaction costs, and what it buys.** The
 publish and the comment above, measured again in the same run, on the same
@@ -1365,6 +1535,7 @@ def writes_section(
         postgres_part,
         revision_section(measured),
         audit_section(measured),
+        autosave_section(measured),
         slug_batch_section(measured),
         SECTION_END,
     ]
@@ -1414,6 +1585,8 @@ def report(argv: list[str], args: argparse.Namespace) -> int:
     print(revision_table([result for result in (sqlite, postgres) if result is not None]))
     print("\nAudit log: what an entry costs a status move\n")
     print(audit_table([result for result in (sqlite, postgres) if result is not None]))
+    print("\nAutosave: what a request costs\n")
+    print(autosave_table([result for result in (sqlite, postgres) if result is not None]))
     print("\nCreates of one title against distinct titles\n")
     print(slug_batch_table([result for result in (sqlite, postgres) if result is not None]))
     if postgres is None:

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "articles",
     "comments",
     "audit",
+    "autosaves",
     # Last, so it sees every FileField of the apps above.
     "django_cleanup.apps.CleanupConfig",
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("authors.urls")),
     path("", include("comments.urls")),
     path("", include("articles.urls")),
+    path("", include("autosaves.urls")),
     path(
         "sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"
     ),

@@ -288,6 +288,29 @@ def shoot_compare(page, site: Site):
     return goto(page, link.get_attribute("href"))
 
 
+def shoot_autosave(page, site: Site):
+    # One of the author's drafts, typed into and left before saving: the form opened again offers the autosave.
+    goto(page, "/dashboard/")
+    link = page.locator("section[aria-labelledby=status-draft] tbody td:first-child a").first
+    if not link.count():
+        raise PageError("autosave: the dashboard lists no draft")
+    edit_path = f"{link.get_attribute('href')}edit/"
+    goto(page, edit_path)
+    if not page.locator("[data-autosave-offer]").count():  # the light run's autosave serves the dark one too
+        title = page.locator("[name=title]")
+        title.fill(f"{title.input_value()}, revisited")
+        body = page.locator("[name=body]")
+        text = body.input_value()
+        body.fill(
+            text.replace(" the ", " this ", 1) + "\n\nA paragraph typed since the last save, kept by the autosave."
+        )
+        page.locator("[data-autosave-status]", has_text="Saved a draft at").wait_for()
+    response = goto(page, edit_path)
+    if not page.locator("[data-autosave-offer] ins").count():
+        raise PageError(f"autosave: no autosave offered at {page.url}")
+    return response
+
+
 SHOTS = [
     Shot("home", None, shoot_home),
     Shot("article", None, shoot_article),
@@ -297,6 +320,7 @@ SHOTS = [
     Shot("write-error", "author", shoot_write_error),
     Shot("history", "author", shoot_history),
     Shot("compare", "author", shoot_compare),
+    Shot("autosave", "author", shoot_autosave),
     Shot("admin-articles", "admin", lambda page, site: goto(page, "/admin/articles/article/")),
 ]
 

@@ -202,9 +202,22 @@ PUBLIC_QUERY_PARAMETERS = {
     "article_compare": ["from", "to"],
     "django.contrib.sitemaps.views.sitemap": ["p"],
     "login": ["next"],
+    "article_write": ["autosave"],
+    "article_edit": ["autosave"],
 }
 # Reached by POST only, from a page's form or its script: swept with those.
-POST_ONLY = {"logout", "markdown_preview", "comment_create", "author_follow", "author_unfollow", "article_restore"}
+POST_ONLY = {
+    "logout",
+    "markdown_preview",
+    "comment_create",
+    "author_follow",
+    "author_unfollow",
+    "article_restore",
+    "autosave_new_article",
+    "autosave_article",
+    "discard_new_article_autosave",
+    "discard_article_autosave",
+}
 
 
 def site_patterns(patterns=None) -> list[URLPattern]:
@@ -323,6 +336,21 @@ def test_markdown_preview_never_500(sweep, author):
     sweep.client.force_login(author.user)
     for value in HOSTILE.values():
         sweep.post(reverse("markdown_preview"), [("body", value)])
+    sweep.assert_no_server_errors()
+
+
+def test_autosave_never_500(sweep, site_content):
+    # Posted by static/js/autosave.js as JSON; form-encoded here, so each value arrives as sent.
+    sweep.client.force_login(site_content["writer"].user)
+    paths = [
+        reverse("autosave_new_article"),
+        reverse("autosave_article", kwargs={"slug": site_content["article"].slug}),
+    ]
+    for path in paths:
+        for name in ("title", "excerpt", "body", "version"):
+            for value in HOSTILE.values():
+                fields = {"title": "t", "excerpt": "", "body": "b", "version": "", name: value}
+                sweep.post(path, fields.items())
     sweep.assert_no_server_errors()
 
 
