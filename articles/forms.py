@@ -122,13 +122,14 @@ class ArticleForm(StaleEditRefusal, PublicationDateRules, forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = ["title", "slug", "body", "excerpt", "category", "cover", "status", "published_at"]
-        labels = {"slug": "Address (slug)", "published_at": "Publication date"}
+        fields = ["title", "slug", "body", "excerpt", "meta_description", "category", "cover", "status", "published_at"]
+        labels = {"slug": "Address (slug)", "published_at": "Publication date", "meta_description": "Meta description"}
         help_texts = {"excerpt": "A sentence or two for listings and feeds."}
         widgets = {
             "title": forms.TextInput(attrs={"autofocus": True}),
             "body": forms.Textarea(attrs={"rows": 18, "class": "font-monospace"}),
             "excerpt": forms.Textarea(attrs={"rows": 2}),
+            "meta_description": forms.Textarea(attrs={"rows": 2, "maxlength": 300}),
             "published_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         }
         error_messages = {

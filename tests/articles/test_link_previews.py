@@ -6,7 +6,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from articles.models import Article
+from articles.models import Article, ArticleRevision
+from tests.articles.test_editing import edit_data
 from tests.factories import ArticleFactory, CategoryFactory, make_author
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,24 @@ def test_the_authors_meta_description_wins_over_the_excerpt(client, article):
     assert '<meta name="description" content="Short &amp; sharp.">' in head
     assert meta_content(head, "og:description") == "Short &amp; sharp."
     assert structured_data(head)["description"] == "Short & sharp."
+
+
+def test_an_author_sets_the_meta_description_in_the_form_and_an_overlong_one_is_refused_kept(client, article):
+    client.force_login(article.author.user)
+    edit = reverse("article_edit", kwargs={"slug": article.slug})
+
+    too_long = client.post(edit, edit_data(article, meta_description="x" * 301))
+    assert too_long.status_code == 200
+    assert "at most 300 characters" in str(too_long.context["form"].errors["meta_description"])
+    assert "x" * 301 in too_long.content.decode()
+
+    client.post(edit, edit_data(article, meta_description="For the search results."))
+    client.logout()
+    head = head_of(client.get(article.get_absolute_url()))
+    assert meta_content(head, "og:description") == "For the search results."
+    assert (
+        ArticleRevision.objects.filter(id=article.pk).latest("history_id").meta_description == "For the search results."
+    )
 
 
 def test_an_article_without_excerpt_previews_its_first_words_as_text(client, author):
