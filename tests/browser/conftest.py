@@ -86,23 +86,32 @@ def base_url(live_server: Any) -> str:
 def new_context(new_context: Any) -> Iterator[Any]:
     # Every browser context (the `context` and `page` fixtures' too) comes from here.
     # Nothing a user does may produce a 500: a page (not an asset) the server fails on fails the test,
-    # which then says why it could not find a field on that error page.
+    # which then says why it could not find a field on that error page. Nor may a page break the
+    # Content-Security-Policy (blogsite/settings.py): every violation is a console error in Chromium.
     server_errors: list[str] = []
+    csp_violations: list[str] = []
 
     def record(response: Any) -> None:
         if response.request.resource_type == "document" and response.status >= 500:
             server_errors.append(f"{response.status} on {response.request.method} {response.url}")
+
+    def record_console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            csp_violations.append(f"{message.text} ({message.location.get('url')})")
 
     def make(**kwargs: Any) -> Any:
         context = new_context(**kwargs)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         context.on("response", record)
+        context.on("console", record_console)
         return context
 
     yield make
     if server_errors:
         pytest.fail("the server failed: " + "; ".join(server_errors), pytrace=False)
+    if csp_violations:
+        pytest.fail("the Content-Security-Policy was violated: " + "; ".join(csp_violations), pytrace=False)
 
 
 @pytest.fixture
