@@ -20,6 +20,7 @@ def style_hash(declarations: str) -> str:
     """A CSP source that allows one inline style, by the SHA-256 of its text."""
     return "'sha256-" + base64.b64encode(hashlib.sha256(declarations.encode()).digest()).decode() + "'"
 
+
 def _change_status(modeladmin, request, queryset, status: Article.Status, verb: str) -> None:
     # Row by row through the service's save(), never QuerySet.update(): the
     # receivers count each transition and send its event. Each article is one

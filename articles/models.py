@@ -4,6 +4,7 @@ import html
 from typing import Any
 
 from django.db import IntegrityError, models, router, transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -49,6 +50,40 @@ class Category(CountedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("category_detail", kwargs={"slug": self.slug})
+
+
+class TagQuerySet(models.QuerySet):
+    def named(self, name: str) -> TagQuerySet:
+        # "Python" and "python" are one tag: the first spelling stays its name.
+        return self.filter(name__iexact=name)
+
+    def in_use(self) -> TagQuerySet:
+        """Tags with a published article, most used first: the ones worth offering and listing."""
+        return self.filter(article_count__gt=0).order_by("-article_count", "name")
+
+
+class Tag(CountedModel):
+    name = models.CharField(max_length=50)
+    slug = models.SlugField(max_length=60, unique=True, allow_unicode=True)
+    # Published articles with this tag; kept by articles.tag_counts, never by save().
+    article_count = models.PositiveIntegerField(default=0, editable=False)
+
+    counter_fields = ("article_count",)
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="tag_name_unique_ignoring_case"),
+            models.CheckConstraint(condition=models.Q(article_count__gte=0), name="tag_article_count_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tag_detail", kwargs={"slug": self.slug})
 
 
 def normalized_newlines(text: str) -> str:
@@ -115,6 +150,8 @@ class Article(CountedModel):
     meta_description = models.CharField(
         max_length=300,
         blank=True,
+        default="",
+        db_default="",  # rows inserted without the ORM (bench/recount.py) have none
         help_text="What search engines and link previews show. Leave empty to use the excerpt.",
     )
     body = models.TextField(help_text="Markdown.")
@@ -123,6 +160,8 @@ class Article(CountedModel):
     # Indexed here and on the revisions (simple-history copies db_index): whether
     # anything still names a cover file is a lookup, not a scan of the history.
     cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True, db_index=True)
+    # Kept in articles_articletag; each tag's count by articles.tag_counts.
+    tags = models.ManyToManyField(Tag, through="ArticleTag", related_name="articles", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # First publication (kept afterwards) or, while scheduled, the planned time.
     published_at = models.DateTimeField(null=True, blank=True)
@@ -226,6 +265,21 @@ class Article(CountedModel):
                 self.slug = ""
                 if not lost_race or attempt == SLUG_ATTEMPTS:
                     raise
+
+
+class ArticleTag(models.Model):
+    """One tag on one article. Its own model, so that every way a link is made or removed sends a signal
+    the tag counts hear (articles/tag_counts.py) and two writers adding the same tag collide on the key."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "tag"], name="article_tag_once")]
+        indexes = [models.Index(fields=["tag", "article"], name="articletag_by_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.article_id}"
 
 
 class ArticleRedirectQuerySet(models.QuerySet):

@@ -18,6 +18,7 @@ from blogsite.cascades import delete_started_above
 from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, atomic_block_cache, pending_delete_deltas
 from blogsite.write_source import current_source
 
+from . import tag_counts
 from .cover_files import delete_unreferenced_covers_on_commit
 from .models import Article, ArticleRedirect, ArticleRevision, Category
 from .revision_records import CHANGES_CONTENT_ATTR, record_source
@@ -69,7 +70,7 @@ def judge_article_save(sender, instance: Article, raw: bool, using: str, update_
     transition = ArticleTransition(before, after)
     setattr(instance, _TRANSITION_ATTR, transition)
     # For the revision this save may make (articles/revision_records.py).
-    setattr(instance, CHANGES_CONTENT_ATTR, transition.changes_content)
+    setattr(instance, CHANGES_CONTENT_ATTR, after if transition.changes_content else None)
 
 
 def count_article_save(sender, instance: Article, raw: bool, using: str, **kwargs) -> None:
@@ -78,6 +79,9 @@ def count_article_save(sender, instance: Article, raw: bool, using: str, **kwarg
     transition: ArticleTransition = instance.__dict__.pop(_TRANSITION_ATTR)
     deltas = CounterDeltas()
     transition.add_counter_deltas(deltas)
+    # A new row has no tags yet: its tags are counted as they are added.
+    if transition.before is not None and (transition.publishes or transition.unpublishes):
+        tag_counts.add_publication_deltas(instance, +1 if transition.publishes else -1, deltas, using)
     deltas.apply(using)
     if transition.old_slug:
         remember_old_slug(instance, transition.old_slug, using)
@@ -120,7 +124,12 @@ def stored_before_delete(article: Article, using: str, origin: object) -> Articl
 def judge_article_delete(sender, instance: Article, using: str, origin=None, **kwargs) -> None:
     before = stored_before_delete(instance, using, origin)
     setattr(instance, _STORED_ATTR, before)
-    ArticleTransition(before, None).add_counter_deltas(pending_delete_deltas(using))
+    deltas = pending_delete_deltas(using)
+    ArticleTransition(before, None).add_counter_deltas(deltas)
+    if before is not None and before.is_published:
+        # Its links go with it and count nothing themselves (articles.tag_counts).
+        in_cascade = {"author_id": instance.author_id} if delete_started_above(Article, origin) else {}
+        tag_counts.add_publication_deltas(instance, -1, deltas, using, **in_cascade)
     if before is not None:  # None: another process deleted it first, and recorded it
         article_status_changed.send(sender=Article, article=instance, before=before.status, after=None, using=using)
 
@@ -166,4 +175,5 @@ def register() -> None:
     pre_delete.connect(note_articles_losing_category, sender=Category, dispatch_uid="articles.note_losing_category")
     post_delete.connect(keep_revisions_without_category, sender=Category, dispatch_uid="articles.revisions_no_category")
     article_viewed.connect(count_view, sender=Article, dispatch_uid="articles.count_view")
+    tag_counts.register()
     pre_create_historical_record.connect(record_source, sender=ArticleRevision, dispatch_uid="articles.record_source")

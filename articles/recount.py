@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from authors.models import Author
 from comments.models import Comment
 
-from .models import Article, Category
+from .models import Article, ArticleTag, Category, Tag
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,7 @@ def counted_columns() -> list[CountedColumn]:
         CountedColumn(Author, "article_count", published, "author", related=("user",)),
         CountedColumn(Category, "article_count", published, "category"),
         CountedColumn(Article, "comment_count", Comment.objects.approved(), "article"),
+        CountedColumn(Tag, "article_count", ArticleTag.objects.filter(article__in=published), "tag"),
     ]
 
 

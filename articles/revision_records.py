@@ -38,8 +38,11 @@ NOT_KEPT_FIELDS = (
     "view_count",
     "comment_count",
 )
-# Set by articles.receivers.judge_article_save for the post_save of the same save.
+# Set by articles.receivers.judge_article_save for the post_save of the same
+# save: the content as the save stores it (an ArticleState), or None when it changes none.
 CHANGES_CONTENT_ATTR = "_changes_content"
+# The same, while simple-history makes the revision (for record_source).
+_STORED_CONTENT_ATTR = "_revision_content"
 _DELETING_KEY = "articles.revisions.deleting"
 
 
@@ -55,8 +58,14 @@ class RevisionSource(models.Model):
 class ArticleRevisions(HistoricalRecords):
     def post_save(self, instance, created, using=None, **kwargs) -> None:
         # Absent on a raw save (fixtures): simple-history skips those anyway.
-        if instance.__dict__.pop(CHANGES_CONTENT_ATTR, created):
+        stored = instance.__dict__.pop(CHANGES_CONTENT_ATTR, None)
+        if stored is None:
+            return
+        instance.__dict__[_STORED_CONTENT_ATTR] = stored
+        try:
             super().post_save(instance, created, using=using, **kwargs)
+        finally:
+            instance.__dict__.pop(_STORED_CONTENT_ATTR, None)
 
     # An article's revisions go with it (the audit log keeps the deletion), and
     # so do the cover files only they named. simple-history's
@@ -87,6 +96,17 @@ class ArticleRevisions(HistoricalRecords):
         delete_unreferenced_covers_on_commit(covers, using=using)
 
 
-def record_source(sender, history_instance, **kwargs) -> None:
-    """pre_create_historical_record: the source of the write the revision is made in."""
+def record_source(sender, history_instance, instance, **kwargs) -> None:
+    """pre_create_historical_record: the source of the write, and the content as stored.
+
+    simple-history copies the saved instance. A save that names its fields
+    (``update_fields``) stores only those: the instance's other fields may be
+    a minute old, while another writer changed them in the row since. The
+    revision takes every content field from the row as this save leaves it
+    (the state judge_article_save read under lock, with this save's fields on top).
+    """
     history_instance.source = current_source()
+    stored = instance.__dict__.get(_STORED_CONTENT_ATTR)
+    if stored is not None:
+        for attname, value in stored.content_by_attname().items():
+            setattr(history_instance, attname, value)

@@ -44,15 +44,19 @@ class ArticleState(StoredState):
         return getattr(self.cover, "name", self.cover) or ""
 
     def content(self) -> tuple:
-        return (
-            self.title,
-            self.slug,
-            self.excerpt,
-            self.meta_description,
-            self.body,
-            self.cover_name,
-            self.category_id,
-        )
+        return tuple(self.content_by_attname().values())
+
+    def content_by_attname(self) -> dict[str, object]:
+        """What a revision keeps, by the revision's attribute names (articles/revision_records.py)."""
+        return {
+            "title": self.title,
+            "slug": self.slug,
+            "excerpt": self.excerpt,
+            "meta_description": self.meta_description,
+            "body": self.body,
+            "cover": self.cover_name,
+            "category_id": self.category_id,
+        }
 
     @property
     def is_published(self) -> bool:

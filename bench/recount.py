@@ -60,7 +60,7 @@ from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 
 import articles.receivers
-from articles.models import Article, Category
+from articles.models import Article, ArticleTag, Category, Tag
 from articles.recount import counted_columns, find_drift
 from authors.models import Author
 from bench.common import (
@@ -91,6 +91,7 @@ if SMOKE:
 SCRAMBLED = 1_000_000_000
 SEED = 0.42
 
+TAGS_PER_CATEGORY = 10
 ARTICLE_MIX = (("published", 0.70), ("draft", 0.15), ("scheduled", 0.05), ("archived", 0.10))
 COMMENT_MIX = (("approved", 0.80), ("pending", 0.12), ("rejected", 0.08))
 
@@ -116,16 +117,17 @@ def status_case(mix: tuple[tuple[str, float], ...], draw: str) -> str:
 
 
 def generate(articles: int, comments: int, authors: int, categories: int) -> None:
-    """Users, authors, categories, articles and comments, counters at 0, in five statements.
+    """Users, authors, categories, articles, comments, tags and taggings, counters at 0, in seven statements.
 
     Skewed like a real site: a few authors write most articles and a few
     articles draw most comments (``random()²`` picks low indexes more often);
     5% of articles have no category; comments are on published or archived
-    articles, 60% by a signed-in user, the rest by guests; rows are inserted
-    in no particular order, as they arrive on a site.
+    articles, 60% by a signed-in user, the rest by guests; there are ten tags
+    per category, and each article has up to three, a few tags on most
+    articles; rows are inserted in no particular order, as they arrive on a site.
     """
     user, author, category = table(Author._meta.get_field("user").related_model), table(Author), table(Category)
-    article, comment = table(Article), table(Comment)
+    article, comment, tag, tagging = table(Article), table(Comment), table(Tag), table(ArticleTag)
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(%s)", [SEED])
         cursor.execute(
@@ -193,6 +195,23 @@ def generate(articles: int, comments: int, authors: int, categories: int) -> Non
             """,
             {"comments": comments},
         )
+        cursor.execute(
+            f"""
+            INSERT INTO {tag} (name, slug, article_count)
+            SELECT 'Tag ' || i, 'tag-' || i, 0 FROM generate_series(1, %(tags)s) AS i
+            """,
+            {"tags": categories * TAGS_PER_CATEGORY},
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {tagging} (article_id, tag_id)
+            SELECT DISTINCT a.id, t.ids[1 + floor(power(random(), 2) * cardinality(t.ids))::int]
+            FROM {article} AS a
+            CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM {tag}) AS t
+            CROSS JOIN LATERAL generate_series(1, (a.id %% 4)::int) AS n
+            """,
+            {},
+        )
 
 
 def vacuum_analyze() -> None:
@@ -222,6 +241,8 @@ def row_counts() -> dict[str, Any]:
         "users": user_model._base_manager.count(),
         "authors": Author._base_manager.count(),
         "categories": Category._base_manager.count(),
+        "tags": Tag._base_manager.count(),
+        "taggings": ArticleTag._base_manager.count(),
         "articles": by_status(Article),
         "comments": by_status(Comment),
     }
@@ -387,6 +408,10 @@ def measure_naive(articles: int, budget: float, sample: int) -> dict[str, Any]:
         results["articles.Category.article_count"] = {
             "rows": Category._base_manager.count(),
             **timed_naive(Category.objects.order_by("pk"), "article_count", count_published("articles")),
+        }
+        results["articles.Tag.article_count"] = {
+            "rows": Tag._base_manager.count(),
+            **timed_naive(Tag.objects.order_by("pk"), "article_count", count_published("articles")),
         }
         ordered = Article.objects.order_by("pk")
         sample = min(sample, articles)
@@ -580,6 +605,7 @@ def describe_counts(counts: dict[str, Any]) -> str:
 
     return (
         f"{counts['users']:,} users, {counts['authors']:,} authors, {counts['categories']:,} categories, "
+        f"{counts['tags']:,} tags on {counts['taggings']:,} taggings, "
         f"{sum(counts['articles'].values()):,} articles ({mix(counts['articles'])}), "
         f"{sum(counts['comments'].values()):,} comments ({mix(counts['comments'])})"
     )
@@ -594,7 +620,7 @@ def naive_note(result: dict[str, Any]) -> str:
         f"\\* **Extrapolated.** The naive recount of articles would take more than the "
         f"{result['naive_budget']:.0f} s budget, so it ran on the first {sample['rows']:,} articles "
         f"({sample['statements']:,} statements in {sample['seconds']:.2f} s) and its time and statements are that "
-        f"sample scaled linearly to {articles['rows']:,} articles; authors and categories ran in full."
+        f"sample scaled linearly to {articles['rows']:,} articles; authors, categories and tags ran in full."
     )
 
 
@@ -619,7 +645,7 @@ wrong” is the same command run again right after: the same three statements,
 which now only read, since the `WHERE` leaves out every row already right.
 
 **naive** is a per-row recount the way tutorials write it, on the same data
-re-scrambled: for each author and each category, `row.articles.filter(
+re-scrambled: for each author, category and tag, `row.articles.filter(
 status="published").count()`, for each article `article.comments.filter(
 status="approved").count()`, each followed by `row.save(update_fields=[…])`
 (Django's `Model.save`, since blogsite's own `save()` never writes a counter;

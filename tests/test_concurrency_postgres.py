@@ -43,7 +43,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from articles.forms import StaleArticleError, article_version
-from articles.models import Article, ArticleRevision, Category
+from articles.models import Article, ArticleRevision, ArticleTag, Category, Tag
 from articles.recount import find_drift
 from articles.revisions import restore_revision
 from articles.services import publish_article, publish_due_articles
@@ -254,6 +254,7 @@ class Scene:
     due_ids: tuple[int, ...]  # scheduled and due: only publish_due touches them
     due_times: dict[int, datetime.datetime]
     reader_ids: tuple[int, ...]  # signed-in commenters, approved at once
+    tag_ids: tuple[int, ...]  # few, so that taggings collide
     seed: int
 
 
@@ -286,6 +287,9 @@ def build_scene(seed: int) -> Scene:
         )
         for n in range(20)
     ]
+    tags = [Tag.objects.create(name=f"Contended tag {n}", slug=f"contended-tag-{n}") for n in range(3)]
+    for n, article in enumerate([*shared, *due]):
+        article.tags.add(*tags[: n % 3 + 1])  # the due ones too: publish_due moves tag counts
     return Scene(
         author_ids=(authors[0].pk, authors[1].pk),
         category_ids=(categories[0].pk, categories[1].pk),
@@ -293,6 +297,7 @@ def build_scene(seed: int) -> Scene:
         due_ids=tuple(a.pk for a in due),
         due_times={a.pk: a.published_at for a in due},
         reader_ids=tuple(r.pk for r in readers),
+        tag_ids=tuple(tag.pk for tag in tags),
         seed=seed,
     )
 
@@ -535,6 +540,36 @@ def op_restore_revision(w: MixedWorker) -> None:
         restore_revision(article, w.rng.choice(revisions), version=article_version(article))
 
 
+# Tags: links made and removed from both sides while others publish and unpublish their articles.
+
+
+def op_tag_article(w: MixedWorker) -> None:
+    w.fresh_article().tags.add(*w.rng.sample(w.scene.tag_ids, w.rng.randint(1, 2)))
+
+
+def op_tag_from_the_tag(w: MixedWorker) -> None:
+    Tag.objects.get(pk=w.rng.choice(w.scene.tag_ids)).articles.add(*w.rng.sample(w.article_pool(), 2))
+
+
+def op_set_tags(w: MixedWorker) -> None:
+    w.fresh_article().tags.set(w.rng.sample(w.scene.tag_ids, w.rng.randint(0, 3)))
+
+
+def op_untag_article(w: MixedWorker) -> None:
+    article = w.fresh_article()
+    if w.rng.random() < 0.5:
+        article.tags.remove(w.rng.choice(w.scene.tag_ids))
+    else:
+        article.tags.clear()
+
+
+def op_untag_from_the_tag(w: MixedWorker) -> None:
+    # A QuerySet delete of links across several articles.
+    ArticleTag.objects.filter(
+        tag_id=w.rng.choice(w.scene.tag_ids), article_id__in=w.rng.sample(w.article_pool(), 3)
+    ).delete()
+
+
 def op_publish_due(w: MixedWorker) -> None:
     w.published_by_publish_due.extend(article.pk for article in publish_due_articles())
 
@@ -562,6 +597,11 @@ MIXED_OPS: list[tuple[Callable[[MixedWorker], None], int]] = [
     (op_delete_comment, 3),
     (op_publish_due, 2),
     (op_restore_revision, 5),
+    (op_tag_article, 4),
+    (op_tag_from_the_tag, 3),
+    (op_set_tags, 3),
+    (op_untag_article, 3),
+    (op_untag_from_the_tag, 2),
 ]
 
 

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule, run_state_machine_as_test
 
 from articles.forms import article_version
-from articles.models import Article, ArticleRevision, Category
+from articles.models import Article, ArticleRevision, ArticleTag, Category, Tag
 from articles.revisions import restore_revision
 from articles.services import publish_due_articles
 from articles.signals import article_viewed
+from articles.tags import merge_tags
 from authors.models import Author
 from comments.models import Comment
 from comments.services import moderate_comment
@@ -49,6 +50,7 @@ class CounterMachine(RuleBasedStateMachine):
     categories = Bundle("categories")
     articles = Bundle("articles")
     comments = Bundle("comments")
+    tags = Bundle("tags")
     stale_copies = Bundle("stale_copies")
 
     def __init__(self) -> None:
@@ -57,6 +59,7 @@ class CounterMachine(RuleBasedStateMachine):
         self._savepoint.__enter__()
         self.views: dict[int, int] = {}
         self.category_numbers = itertools.count(1)
+        self.tag_numbers = itertools.count(1)
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -94,6 +97,51 @@ class CounterMachine(RuleBasedStateMachine):
         if category:
             category.article_count += 5
             category.save()
+
+    # -- tags ------------------------------------------------------------------------
+
+    @rule(target=tags)
+    def create_tag(self) -> int:
+        number = next(self.tag_numbers)
+        return Tag.objects.create(name=f"Tag {number}", slug=f"tag-{number}").pk
+
+    @rule(tag_pk=consumes(tags))
+    def delete_tag(self, tag_pk: int) -> None:
+        Tag._base_manager.filter(pk=tag_pk).delete()
+
+    @rule(article_pk=articles, tag_pks=st.lists(tags, max_size=3), how=st.sampled_from(["add", "set", "from_tag"]))
+    def tag_article(self, article_pk: int, tag_pks: list[int], how: str) -> None:
+        article = fetch(Article, article_pk)
+        present = list(Tag._base_manager.filter(pk__in=tag_pks))
+        if article is None:
+            return
+        if how == "add":
+            article.tags.add(*present)
+        elif how == "set":
+            article.tags.set(present)
+        else:
+            for tag in present:
+                tag.articles.add(article)
+
+    @rule(article_pk=articles, tag_pk=tags, how=st.sampled_from(["remove", "from_tag", "clear", "delete_links"]))
+    def untag_article(self, article_pk: int, tag_pk: int, how: str) -> None:
+        article, tag = fetch(Article, article_pk), fetch(Tag, tag_pk)
+        if article is None or tag is None:
+            return
+        if how == "remove":
+            article.tags.remove(tag)
+        elif how == "from_tag":
+            tag.articles.remove(article)
+        elif how == "clear":
+            article.tags.clear()
+        else:
+            ArticleTag.objects.filter(tag=tag).delete()
+
+    @rule(tag_pk=tags, other_pk=tags)
+    def merge_tags(self, tag_pk: int, other_pk: int) -> None:
+        tag, other = fetch(Tag, tag_pk), fetch(Tag, other_pk)
+        if tag and other and tag.pk != other.pk:
+            merge_tags(tag, into=other)
 
     # -- articles ------------------------------------------------------------------
 

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='article',
             name='meta_description',
-            field=models.CharField(blank=True, help_text='What search engines and link previews show. Leave empty to use the excerpt.', max_length=300),
+            field=models.CharField(blank=True, db_default='', default='', help_text='What search engines and link previews show. Leave empty to use the excerpt.', max_length=300),
         ),
         migrations.AddField(
             model_name='articlerevision',
             name='meta_description',
-            field=models.CharField(blank=True, help_text='What search engines and link previews show. Leave empty to use the excerpt.', max_length=300),
+            field=models.CharField(blank=True, db_default='', default='', help_text='What search engines and link previews show. Leave empty to use the excerpt.', max_length=300),
         ),
     ]

@@ -149,3 +149,22 @@ def test_deleting_an_article_deletes_its_revisions():
     pk = article.pk
     article.delete()
     assert not ArticleRevision.objects.filter(id=pk).exists()
+
+
+def test_a_stale_copy_saving_one_field_keeps_a_revision_of_the_row_as_stored():
+    # The copy was loaded before another writer moved the article; it saves
+    # its title only, so the row keeps the move, and so must the revision.
+    article = ArticleFactory(title="Before")
+    stale = Article.objects.get(pk=article.pk)
+    moved = Article.objects.get(pk=article.pk)
+    moved.category = CategoryFactory(name="Elsewhere")
+    moved.body = "Rewritten meanwhile."
+    moved.save()
+
+    stale.title = "After"
+    stale.save(update_fields=["title"])
+
+    stored = Article.objects.get(pk=article.pk)
+    latest = revisions_of(article)[-1]
+    assert (latest.title, latest.category_id, latest.body) == ("After", moved.category_id, "Rewritten meanwhile.")
+    assert (stored.title, stored.category_id, stored.body) == ("After", moved.category_id, "Rewritten meanwhile.")

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.models import Article
+from articles.models import Article, Tag
 from articles.services import publish_article
 from articles.signals import article_viewed
 from blogsite.effects import queue_is_durable
@@ -50,9 +50,11 @@ def test_publishing_costs_a_locked_read_the_update_and_one_update_per_counter(au
     with CaptureQueriesContext(connection) as queries:
         publish_article(draft)
     # The stored row under lock, the article itself, then author and category
-    # counts (in a fixed order, so two processes never deadlock on them), the
-    # audit log's entry, and the followers' email job.
-    assert statement_kinds(queries) == [locked_select(), "UPDATE", "UPDATE", "UPDATE", "INSERT", *deferred_job()]
+    # counts (in a fixed order, so two processes never deadlock on them) after
+    # a read of its tags (each tag's count moves with it), the audit log's
+    # entry, and the followers' email job.
+    kinds = [locked_select(), "UPDATE", "SELECT", "UPDATE", "UPDATE", "INSERT", *deferred_job()]
+    assert statement_kinds(queries) == kinds
     author.refresh_from_db()
     assert author.article_count == 1
 
@@ -98,3 +100,14 @@ def test_a_view_costs_one_update():
     with CaptureQueriesContext(connection) as queries:
         article_viewed.send(sender=Article, article=article, request=None)
     assert statement_kinds(queries) == ["UPDATE"]
+
+
+def test_tagging_a_published_article_costs_its_locked_read_the_links_and_one_update_per_tag(author):
+    article = ArticleFactory(author=author, status="published")
+    tags = [Tag.objects.create(name=f"Tag {n}", slug=f"tag-{n}") for n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        article.tags.add(*tags)
+    # Django's read of the links already there, the article locked, the links
+    # made meanwhile read again under the lock, the INSERT of all three links,
+    # then each tag's count.
+    assert statement_kinds(queries) == ["SELECT", locked_select(), "SELECT", "INSERT", "UPDATE", "UPDATE", "UPDATE"]
