@@ -12,8 +12,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from blogsite.admin_input import StrictInputMixin
 
 from .admin_forms import ArticleAdminForm
-from .models import Article, ArticleRedirect, Category
+from .models import Article, ArticleRedirect, Category, Tag
 from .services import set_article_status
+from .tags import merge_tags
 
 
 def style_hash(declarations: str) -> str:
@@ -83,7 +84,7 @@ class ArticleAdmin(StrictInputMixin, SimpleHistoryAdmin):
     search_fields = ["title", "slug", "excerpt"]
     date_hierarchy = "published_at"
     readonly_fields = ["comment_count", "view_count", "created_at", "updated_at"]
-    autocomplete_fields = ["author", "category"]
+    autocomplete_fields = ["author", "category", "tags"]
     actions = [publish, unpublish, archive]
 
 
@@ -92,6 +93,29 @@ class CategoryAdmin(StrictInputMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "article_count"]
     search_fields = ["name"]
     readonly_fields = ["article_count"]
+
+
+@admin.action(description="Merge the selected tags into the most used of them")
+def merge_selected_tags(modeladmin, request, queryset):
+    tags = list(queryset.order_by("-article_count", "pk"))
+    if len(tags) < 2:
+        modeladmin.message_user(request, "Choose two tags or more to merge.", messages.WARNING)
+        return
+    into, merged = tags[0], tags[1:]
+    with transaction.atomic():
+        for tag in merged:
+            merge_tags(tag, into=into)
+        modeladmin.log_change(request, into, f"Merged {', '.join(tag.name for tag in merged)} into it.")
+    modeladmin.message_user(request, f"Merged {len(merged)} tag(s) into “{into}”.", messages.SUCCESS)
+
+
+@admin.register(Tag)
+class TagAdmin(StrictInputMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "article_count"]
+    search_fields = ["name"]
+    readonly_fields = ["article_count"]
+    prepopulated_fields = {"slug": ["name"]}
+    actions = [merge_selected_tags]
 
 
 @admin.register(ArticleRedirect)

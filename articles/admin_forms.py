@@ -35,6 +35,7 @@ class ArticleAdminForm(StaleEditRefusal, PublicationDateRules, forms.ModelForm):
             "slug",
             "author",
             "category",
+            "tags",
             "excerpt",
             "meta_description",
             "body",

@@ -31,7 +31,9 @@ from autosaves.services import delete_autosave
 
 from .forms import MAX_BODY_LENGTH, STALE_MESSAGE, ArticleForm, StaleArticleError
 from .markdown import render_markdown
-from .models import Article
+from .models import Article, Tag
+
+TAGS_SUGGESTED = 200
 
 
 class AuthorRequiredMixin(LoginRequiredMixin):
@@ -55,6 +57,8 @@ class ArticleFormMixin(AutosaveFormMixin):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         if self.wants_preview():
             kwargs["preview"] = render_markdown(self.request.POST.get("body", "")[:MAX_BODY_LENGTH])
+        # The tags most used, offered as the author types (one query, however many tags exist).
+        kwargs["tag_suggestions"] = Tag.objects.in_use().values_list("name", flat=True)[:TAGS_SUGGESTED]
         return super().get_context_data(**kwargs)
 
     def form_valid(self, form: ArticleForm) -> HttpResponse:

@@ -21,7 +21,7 @@ from django.urls import reverse_lazy
 
 from authors.models import Author
 
-from .models import Article, ArticleQuerySet, Category
+from .models import Article, ArticleQuerySet, Category, Tag
 
 FEED_LENGTH = 20
 DESCRIPTION_WORDS = 60
@@ -88,6 +88,23 @@ class CategoryFeed(LatestArticlesFeed):
 
     def description(self, obj: Category) -> str:
         return as_html_text(obj.description or f"The newest articles in {obj.name} on blogsite.")
+
+
+class TagFeed(LatestArticlesFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Tag:
+        return get_object_or_404(Tag, slug=slug)
+
+    def articles(self, obj: Tag) -> ArticleQuerySet:
+        return super().articles(obj).filter(tags=obj)
+
+    def title(self, obj: Tag) -> str:
+        return as_html_text(f"blogsite: tagged {obj.name}")
+
+    def link(self, obj: Tag) -> str:
+        return obj.get_absolute_url()
+
+    def description(self, obj: Tag) -> str:
+        return as_html_text(f"The newest articles tagged {obj.name} on blogsite.")
 
 
 class AuthorFeed(LatestArticlesFeed):

@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from blogsite.images import COVER, ProcessedImageField
 
 from .models import Article
+from .tags import MAX_TAGS_PER_ARTICLE, parse_tag_names, tags_named
 
 # Further ahead than this is a typo (2205 for 2025), not a plan.
 MAX_SCHEDULE_AHEAD = datetime.timedelta(days=5 * 365)
@@ -117,8 +118,26 @@ class StaleEditRefusal(forms.Form):
         return (opened_at, opened_status) != stored
 
 
+class TagNamesField(forms.CharField):
+    """Tags as typed: "Python, web apps, Django". Cleans to their names; the tags are made on save."""
+
+    widget = forms.TextInput(attrs={"list": "tag-suggestions", "autocomplete": "off", "data-tag-input": ""})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 600)
+        kwargs.setdefault(
+            "help_text", f"Up to {MAX_TAGS_PER_ARTICLE}, separated by commas. Existing tags are suggested as you type."
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> list[str]:
+        return parse_tag_names(super().clean(value))
+
+
 class ArticleForm(StaleEditRefusal, PublicationDateRules, forms.ModelForm):
     cover = ProcessedImageField(spec=COVER, required=False)
+    tags = TagNamesField()
 
     class Meta:
         model = Article
@@ -149,6 +168,8 @@ class ArticleForm(StaleEditRefusal, PublicationDateRules, forms.ModelForm):
             f"Time zone: {timezone.get_current_timezone_name()}. Required when scheduling; "
             "leave it empty to publish now."
         )
+        if self.instance.pk is not None:
+            self.initial.setdefault("tags", ", ".join(tag.name for tag in self.instance.tags.all()))
 
     def clean_published_at(self) -> datetime.datetime | None:
         value = self.cleaned_data["published_at"]
@@ -159,11 +180,15 @@ class ArticleForm(StaleEditRefusal, PublicationDateRules, forms.ModelForm):
         return value
 
     def save(self, commit: bool = True) -> Article:
-        if not commit or self.instance.pk is None:
+        if not commit:
             return super().save(commit)
-        # clean() checked without a lock; checking again under the row lock
-        # means two saves racing from the same version cannot both win.
+        # The article and its tags together, or neither. clean() checked
+        # staleness without a lock; checking again under the row lock means
+        # two saves racing from the same version cannot both win.
         with transaction.atomic():
-            if self.is_stale(lock=True):
+            if self.instance.pk is not None and self.is_stale(lock=True):
                 raise StaleArticleError
-            return super().save()
+            article = super().save()
+            # set(): only the tags added or removed are written, and counted (articles.tag_counts).
+            article.tags.set(tags_named(self.cleaned_data["tags"]))
+        return article

@@ -3,11 +3,12 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, router, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.html import strip_tags
-from django.utils.text import Truncator
+from django.utils.text import Truncator, slugify
 from django_cleanup import cleanup
 
 from blogsite.counters import CountedModel
@@ -62,8 +63,14 @@ class TagQuerySet(models.QuerySet):
         return self.filter(article_count__gt=0).order_by("-article_count", "name")
 
 
+def validate_tag_name(name: str) -> None:
+    # "???" or "🎉" alone: nothing to make an address of, nothing to search by.
+    if not slugify(name, allow_unicode=True):
+        raise ValidationError("A tag needs a letter or a digit.", code="tag_without_word")
+
+
 class Tag(CountedModel):
-    name = models.CharField(max_length=50)
+    name = models.CharField(max_length=50, validators=[validate_tag_name])
     slug = models.SlugField(max_length=60, unique=True, allow_unicode=True)
     # Published articles with this tag; kept by articles.tag_counts, never by save().
     article_count = models.PositiveIntegerField(default=0, editable=False)
@@ -75,7 +82,11 @@ class Tag(CountedModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="tag_name_unique_ignoring_case"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tag_name_unique_ignoring_case",
+                violation_error_message="A tag of this name already exists (whatever its capitals).",
+            ),
             models.CheckConstraint(condition=models.Q(article_count__gte=0), name="tag_article_count_gte_0"),
         ]
 

@@ -10,13 +10,14 @@ from django.db import connections
 from django.db.models import Q
 from django.views.generic import ListView
 
-from .models import Article, ArticleQuerySet
+from .models import Article, ArticleQuerySet, Tag
 from .pagination import ArticlePaginationMixin
 from .search_syntax import SearchTerm, parse_search_query
 
 # Longer than anyone types into a search box; bounds the work a request can ask for.
 MAX_QUERY_LENGTH = 200
 SEARCH_CONFIG = "english"
+TAGS_SHOWN = 5
 
 
 def article_search_vector() -> SearchVector:
@@ -85,4 +86,16 @@ class SearchView(ArticlePaginationMixin, ListView):
         return search_articles(Article.objects.published().for_listing(), self.search_query)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(search_query=self.search_query, **kwargs)
+        return super().get_context_data(
+            search_query=self.search_query, matching_tags=matching_tags(self.search_query), **kwargs
+        )
+
+
+def matching_tags(query: str) -> list[Tag]:
+    """Tags in use whose name holds the query (at most TAGS_SHOWN), offered above the results.
+
+    Apart from the articles' full-text search, so that its index keeps answering alone.
+    """
+    if not query:
+        return []
+    return list(Tag.objects.in_use().filter(name__icontains=query)[:TAGS_SHOWN])

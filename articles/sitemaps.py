@@ -1,4 +1,4 @@
-"""The sitemap: published articles, and the categories and authors that have some."""
+"""The sitemap: published articles, and the categories, tags and authors that have some."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from authors.models import Author
 
-from .models import Article, ArticleQuerySet, Category
+from .models import Article, ArticleQuerySet, Category, Tag
 
 
 class ArticleSitemap(Sitemap):
@@ -32,6 +32,14 @@ class CategorySitemap(Sitemap):
     def items(self) -> QuerySet[Category]:
         # article_count is exactly the number of published articles (kept by the receivers).
         return Category.objects.filter(article_count__gt=0).order_by("slug")
+
+
+class TagSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.4
+
+    def items(self) -> QuerySet[Tag]:
+        return Tag.objects.filter(article_count__gt=0).order_by("slug")
 
 
 class AuthorSitemap(Sitemap):
@@ -57,6 +65,7 @@ class StaticSitemap(Sitemap):
 SITEMAPS: dict[str, type[Sitemap]] = {
     "articles": ArticleSitemap,
     "categories": CategorySitemap,
+    "tags": TagSitemap,
     "authors": AuthorSitemap,
     "static": StaticSitemap,
 }

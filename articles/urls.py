@@ -26,10 +26,12 @@ urlpatterns = [
     path(
         "categories/<segment:slug>/", cache_public_page(views.CategoryArticleListView.as_view()), name="category_detail"
     ),
+    path("tags/<segment:slug>/", cache_public_page(views.TagArticleListView.as_view()), name="tag_detail"),
     path("authors/<segment:username>/", cache_public_page(views.AuthorArticleListView.as_view()), name="author_detail"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("search/", search.SearchView.as_view(), name="search"),
     path("feed/", cache_public_page(feeds.LatestArticlesFeed()), name="feed"),
     path("feed/categories/<segment:slug>/", cache_public_page(feeds.CategoryFeed()), name="category_feed"),
+    path("feed/tags/<segment:slug>/", cache_public_page(feeds.TagFeed()), name="tag_feed"),
     path("feed/authors/<segment:username>/", cache_public_page(feeds.AuthorFeed()), name="author_feed"),
 ]

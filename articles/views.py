@@ -14,7 +14,7 @@ from blogsite.page_cache import csrf_token_for
 from comments.forms import CommentForm
 
 from . import shared_part
-from .models import Article, ArticleRedirect, Category
+from .models import Article, ArticleRedirect, Category, Tag
 from .pagination import ArticlePaginationMixin
 from .readers import is_countable_read
 from .selectors import author_dashboard
@@ -43,6 +43,21 @@ class CategoryArticleListView(ArticleListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
+
+
+class TagArticleListView(ArticleListView):
+    template_name = "articles/tag_detail.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def published_count(self) -> int:
+        # Exact, like a category's (articles/tag_counts.py): no COUNT(*) per page.
+        return self.tag.article_count
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
 
 
 class AuthorArticleListView(ArticleListView):

@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
@@ -259,12 +259,18 @@ def deleted_through_a_cascade(sender: type[Model], origin: object) -> bool:
     return delete_started_above(sender, origin) and issubclass(delete_origin(origin), (Article, *watched_models()))
 
 
+def on_tagging(sender, action: str, using: str, **kwargs) -> None:
+    # add() writes its links with bulk_create: no post_save tells the pages.
+    if action == "post_add":
+        invalidate_after_commit(using)
+
+
 def watched_models() -> list[type[Model]]:
-    from articles.models import Category
+    from articles.models import ArticleTag, Category, Tag
     from authors.models import Author, Follow
     from comments.models import Comment
 
-    return [get_user_model(), Author, Follow, Category, Comment]
+    return [get_user_model(), Author, Follow, Category, Tag, ArticleTag, Comment]
 
 
 def register() -> None:
@@ -276,6 +282,7 @@ def register() -> None:
     article_unpublished.connect(on_publication_change, sender=Article, dispatch_uid="page_cache.unpublished")
     post_save.connect(on_article_save, sender=Article, dispatch_uid="page_cache.article_save")
     post_save.connect(on_comment_save, sender=Comment, dispatch_uid="page_cache.comment_save")
+    m2m_changed.connect(on_tagging, sender=Article.tags.through, dispatch_uid="page_cache.tagging")
     for model in watched_models():
         label = model._meta.label_lower
         if model is not Comment:

@@ -24,7 +24,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from articles.models import ArticleRedirect
+from articles.models import ArticleRedirect, Tag
 from authors.models import Follow
 from authors.unsubscribe import UnsubscribeLink
 from blogsite.admin_input import StrictInputMixin
@@ -185,7 +185,9 @@ def site_content(db):
         title="Compost", author=writer, category=category, status="published", published_at=timezone.now()
     )
     CommentFactory(article=article, status=Comment.Status.APPROVED)
-    return {"writer": writer, "category": category, "article": article}
+    tag = Tag.objects.create(name="Soil", slug="soil")
+    article.tags.add(tag)
+    return {"writer": writer, "category": category, "article": article, "tag": tag}
 
 
 # --- the public site -----------------------------------------------------------
@@ -195,6 +197,7 @@ def site_content(db):
 PUBLIC_QUERY_PARAMETERS = {
     "home": ["page"],
     "category_detail": ["page"],
+    "tag_detail": ["page"],
     "author_detail": ["page"],
     "dashboard": ["page"],
     "search": ["q", "page"],
@@ -243,6 +246,8 @@ def public_pages(content) -> dict[str, str]:
         "category_detail": category.get_absolute_url(),
         "author_detail": writer.get_absolute_url(),
         "category_feed": reverse("category_feed", args=[category.slug]),
+        "tag_detail": content["tag"].get_absolute_url(),
+        "tag_feed": reverse("tag_feed", args=[content["tag"].slug]),
         "author_feed": reverse("author_feed", args=[writer.user.username]),
         "password_reset_confirm": reverse("password_reset_confirm", args=["MQ", "set-password"]),
         "unsubscribe": reverse(

@@ -66,3 +66,27 @@
   });
   previewTab.addEventListener("click", preview);
 })();
+
+// Tag suggestions: a datalist completes the whole input, so while the author
+// types after a comma each suggestion is offered with what comes before it
+// ("Python, Dj" → "Python, Django"), and tags already typed are not offered again.
+(() => {
+  const input = document.querySelector("[data-tag-input]");
+  const list = input && document.getElementById(input.getAttribute("list"));
+  if (!list) return;
+  const names = Array.from(list.options, (option) => option.value);
+
+  const offer = () => {
+    const typed = input.value;
+    const cut = typed.lastIndexOf(",") + 1;
+    const before = cut ? `${typed.slice(0, cut).trimEnd()} ` : "";
+    const chosen = new Set(typed.slice(0, cut).split(",").map((name) => name.trim().toLowerCase()));
+    const options = names
+      .filter((name) => !chosen.has(name.toLowerCase()))
+      .map((name) => new Option("", before + name));
+    list.replaceChildren(...options);
+  };
+
+  input.addEventListener("input", offer);
+  input.addEventListener("focus", offer);
+})();

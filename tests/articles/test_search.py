@@ -173,16 +173,16 @@ def test_like_wildcards_are_searched_literally(client):
 def test_the_search_query_count_does_not_grow_with_the_results(client, django_assert_num_queries):
     for day in range(3):
         published(days_ago=day + 1, title=f"Gardening tip {day}")
-    # The count for the paginator, the page's rows, and its cards not yet in
-    # memory (articles/cards.py) with author and category joined; once they
-    # are, two.
-    with django_assert_num_queries(3):
+    # The count for the paginator, the page's rows, its cards not yet in
+    # memory (articles/cards.py) with author and category joined, and the tags
+    # whose name matches; once the cards are in memory, three.
+    with django_assert_num_queries(4):
         search(client, "gardening")
     for day in range(3, 15):
         published(days_ago=day + 1, title=f"Gardening tip {day}")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         search(client, "gardening")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         search(client, "gardening")
 
 
