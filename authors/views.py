@@ -39,6 +39,7 @@ class RateLimitedFormMixin:
         wait = seconds_until_allowed(request, self.rate_limit_action)
         if wait is None:
             return super().post(request, *args, **kwargs)
+        self.object = None  # what CreateView.post sets first: its context reads it (a FormView ignores it)
         form = self.get_form()
         form.is_valid()  # the field errors too, so that one retry can succeed
         form.add_error(None, f"{self.too_fast} Please try again {wait_phrase(wait)}.")
