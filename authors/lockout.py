@@ -1,8 +1,9 @@
-"""The page a locked-out login gets (django-axes' AXES_LOCKOUT_CALLABLE): 429, and for how long, in minutes."""
+"""django-axes' hooks: the page a locked-out login gets (429, for how long), and the username it counts."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -17,3 +18,16 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None, cre
     response = render(request, "registration/locked_out.html", context, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+def attempted_username(request: HttpRequest, credentials: dict | None) -> str | None:
+    """The username a login tried (AXES_USERNAME_CALLABLE), cut to what a username can be.
+
+    Django's login form sends any length to ``authenticate``; axes stores it
+    in a 255-character column, so a longer one was a 500 on PostgreSQL. No
+    username is longer than the model allows, so the cut locks out nobody else.
+    """
+    username = (credentials or {}).get("username") or request.POST.get("username")
+    if not username:
+        return None
+    return str(username).replace("\x00", "")[: get_user_model()._meta.get_field("username").max_length]

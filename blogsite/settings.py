@@ -273,6 +273,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=float(os.environ.get("LOGIN_COOLO
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "blogsite.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "authors.lockout.locked_out"
+AXES_USERNAME_CALLABLE = "authors.lockout.attempted_username"
 AXES_RESET_ON_SUCCESS = True
 # Each attempt is kept in the failure log; the per-login access log would be one more write per login.
 AXES_DISABLE_ACCESS_LOG = True

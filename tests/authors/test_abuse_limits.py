@@ -119,3 +119,9 @@ def test_one_address_gets_three_reset_emails_an_hour_from_however_many_networks(
     assert "Too many password reset requests." in response.content.decode()
     assert 'value="frank@example.com"' in response.content.decode()
     assert len(mailoutbox) == 3
+
+
+def test_a_username_longer_than_any_is_a_failed_login_not_a_500(client):
+    # Django's login form passes any length to authenticate(); axes' column holds 255.
+    response = log_in(client, "x" * 5000, "guess")
+    assert response.status_code == 200 and not signed_in(client)
