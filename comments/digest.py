@@ -87,3 +87,10 @@ def send_comment_digests_now() -> int:
     file_untold_comments()
     unsent = CommentDigest.objects.filter(sent_at__isnull=True).order_by("pk")
     return sum(send_digest(digest) for digest in unsent)
+
+
+def record_as_told(comments: list[Comment]) -> None:
+    """File pending comments as if their authors had heard of them: demo content emails nobody (seed_demo)."""
+    for comment in comments:
+        digest = CommentDigest.objects.create(author_id=comment.article.author_id, sent_at=timezone.now())
+        DigestedComment.objects.get_or_create(comment=comment, defaults={"digest": digest})

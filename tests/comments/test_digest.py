@@ -126,3 +126,12 @@ def test_a_failing_mail_server_keeps_the_digest_for_the_retry(article, settings,
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert send_comment_digests_now() == 1
     assert CommentDigest.objects.count() == 1
+
+
+def test_the_demo_sites_pending_comments_email_nobody(mailoutbox):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    assert Comment.objects.pending().exists()
+    mailoutbox.clear()
+    assert send_comment_digests_now() == 0 and mailoutbox == []
