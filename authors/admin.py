@@ -1,3 +1,5 @@
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
@@ -41,3 +43,15 @@ class UserAdmin(StrictInputMixin, auth_admin.UserAdmin):
 @admin.register(Group)
 class GroupAdmin(StrictInputMixin, auth_admin.GroupAdmin):
     pass
+
+
+# django-axes' admins (failed logins; deleting an attempt unlocks that username
+# and IP at once), re-registered with the mixin that turns malformed input
+# into a 4xx. Imported (so registered) above, before autodiscovery reaches axes.
+for _model, _model_admin in (
+    (AccessAttempt, axes_admin.AccessAttemptAdmin),
+    (AccessLog, axes_admin.AccessLogAdmin),
+    (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(_model_admin.__name__, (StrictInputMixin, _model_admin), {}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import PasswordResetView, redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,13 +17,41 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, TemplateView
 
-from .forms import SignUpForm
+from blogsite.rate_limits import seconds_until_allowed, wait_phrase
+
+from .forms import QueuedPasswordResetForm, SignUpForm
 from .models import Author, Follow
 from .services import follow_author, unfollow_author
 from .unsubscribe import UnsubscribeLink, UnsubscribeLinkExpired, UnsubscribeLinkInvalid
 
 
-class SignUpView(CreateView):
+class RateLimitedFormMixin:
+    """Refuse a POST over ``rate_limit_action``'s limits with 429: the form again, as typed, and when to retry.
+
+    Counted for every POST, valid or not: each one hashes a password or may
+    send an email, which is what a flood costs.
+    """
+
+    rate_limit_action: str
+    too_fast: str
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        wait = seconds_until_allowed(request, self.rate_limit_action)
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        self.object = None  # what CreateView.post sets first: its context reads it (a FormView ignores it)
+        form = self.get_form()
+        form.is_valid()  # the field errors too, so that one retry can succeed
+        form.add_error(None, f"{self.too_fast} Please try again {wait_phrase(wait)}.")
+        response = self.render_to_response(self.get_context_data(form=form))
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+        return response
+
+
+class SignUpView(RateLimitedFormMixin, CreateView):
+    rate_limit_action = "signup"
+    too_fast = "Too many sign-ups from your network."
     form_class = SignUpForm
     template_name = "registration/signup.html"
     success_url = reverse_lazy("dashboard")
@@ -39,9 +67,16 @@ class SignUpView(CreateView):
         # leaves only once both are committed.
         with transaction.atomic():
             self.object = form.save()
-        login(self.request, self.object)
+        # Named: with axes' backend first there are two, and only this one authenticates.
+        login(self.request, self.object, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome to blogsite, {self.object.get_short_name() or self.object}!")
         return HttpResponseRedirect(self.get_success_url())
+
+
+class RateLimitedPasswordResetView(RateLimitedFormMixin, PasswordResetView):
+    rate_limit_action = "password_reset"
+    too_fast = "Too many password reset requests."
+    form_class = QueuedPasswordResetForm
 
 
 class FollowActionView(LoginRequiredMixin, View):

@@ -14,7 +14,7 @@ of its own (aiosmtpd, in a thread; about 30 lines copied from the fault tests'
 harness, which would bring pytest along) that notes when it accepts each message, by
 Message-ID, and real task workers (``manage.py run_worker``, as the Procfile
 runs them, with the environment of ``make serve`` and the default TASK_*
-settings), then measures the email a guest comment sends its article's author:
+settings), then measures the email a signed-in reader's comment sends its article's author:
 
 1. latency, from the COMMIT of the comment to the mail server's acceptance of
    its email, through one worker woken by LISTEN/NOTIFY, against the same
@@ -391,11 +391,16 @@ def comment_jobs() -> int:
 
 
 class Comments:
-    """Guest comments on one published article; each tells its author by email."""
+    """A signed-in reader's comments on one published article; each tells its author by email.
+
+    Signed in, so each is approved at once and emailed on its own: a guest's
+    waits for the author's next digest of pending comments (comments/digest.py).
+    """
 
     def __init__(self) -> None:
-        with effects_discarded():  # the author's welcome email is not what is counted here
+        with effects_discarded():  # the author's and reader's welcome emails are not what is counted here
             user = get_user_model().objects.create_user("bench-author", email=AUTHOR_EMAIL, first_name="Ada")
+            self.reader = get_user_model().objects.create_user("bench-reader", email="reader@example.com")
             self.article = Article.objects.create(
                 author=user.author, title="Comments welcome", body="Say something.", status=Article.Status.PUBLISHED
             )
@@ -429,7 +434,7 @@ class Comments:
     def _add_one(self):
         self.written += 1
         n = self.written
-        return add_comment(article=self.article, name=f"Guest {n}", email=f"guest{n}@example.com", body=f"Hello {n}")
+        return add_comment(article=self.article, user=self.reader, body=f"Hello {n}")
 
 
 def email_ids(comment_ids: list[int]) -> list[str]:
@@ -864,8 +869,8 @@ and task workers as the Procfile starts them (`manage.py run_worker`, with
 `CONN_MAX_AGE=60`, SMTP to that server, and every TASK_* setting at its
 default: {concurrency} jobs at once per worker, heartbeat every {heartbeat:g}
 s, stalled after {stalled_after:g} s, recovery sweep every {recovery_every}
-s). Each email is the one `comments.services.add_comment()` causes: a guest's
-comment on a published article tells the article's author, through
+s). Each email is the one `comments.services.add_comment()` causes: a signed-in
+reader's comment on a published article tells the article's author, through
 `notify_author_of_comment` and `send_once` (a new SMTP connection and an
 `EmailDelivery` row per email, on both paths). The moment of COMMIT is taken
 by an `on_commit` callback registered first in the comment's transaction;

@@ -4,6 +4,7 @@ Every knob a deployment turns is an environment variable; nothing here needs edi
 to move from the SQLite demo to PostgreSQL + Redis behind gunicorn.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -92,6 +93,8 @@ INSTALLED_APPS = [
     "comments",
     "audit",
     "autosaves",
+    # Failed logins, counted per (username, IP) in the database (README, "Spam and abuse").
+    "axes",
     # Last, so it sees every FileField of the apps above.
     "django_cleanup.apps.CleanupConfig",
 ]
@@ -109,6 +112,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last: turns a locked-out login (the site's or the admin's) into the 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# AxesStandaloneBackend first: a locked-out (username, IP) is refused before
+# any password is checked; it authenticates nobody itself.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # Only the site's own scripts, styles, images and fonts; no inline script or
@@ -270,6 +282,61 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Spam and abuse (README, "Spam and abuse") ---------------------------------
+# The client's address is REMOTE_ADDR: gunicorn is the first hop under `make
+# serve`. Behind N reverse proxies that each append to X-Forwarded-For, set
+# TRUSTED_PROXIES=N; a client can write anything left of what they appended.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+# Login throttling (django-axes): FAILURE_LIMIT wrong passwords for one
+# username from one IP lock that pair out for COOLOFF minutes; the same
+# username from another IP, or the real owner elsewhere, still logs in.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "blogsite.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "authors.lockout.locked_out"
+AXES_USERNAME_CALLABLE = "authors.lockout.attempted_username"
+AXES_RESET_ON_SUCCESS = True
+# Each attempt is kept in the failure log; the per-login access log would be one more write per login.
+AXES_DISABLE_ACCESS_LOG = True
+# Requests counted per window in the default cache (django-ratelimit's
+# fixed windows): Redis in production, so every worker shares the counts; each
+# process's memory under `make run`. RATE_LIMITS=0 turns them all off. A
+# limited request is answered 429 with the form and what was typed in it.
+RATELIMIT_ENABLE = env_bool("RATE_LIMITS", True)
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "blogsite.client_ip.client_ip"
+# A count the cache could not give is no reason to refuse (blogsite/rate_limits.py logs it).
+RATELIMIT_FAIL_OPEN = True
+# For each action, (key, rate) pairs: "ip" the client's address, "user" the
+# signed-in account, "email" the address a password reset is asked for (so
+# nobody mail-bombs one person from many addresses).
+RATE_LIMITS = {
+    "comment": [
+        ("ip", os.environ.get("COMMENT_RATE_PER_IP_MINUTE", "5/m")),
+        ("ip", os.environ.get("COMMENT_RATE_PER_IP_HOUR", "30/h")),
+        ("user", os.environ.get("COMMENT_RATE_PER_ACCOUNT_MINUTE", "5/m")),
+        ("user", os.environ.get("COMMENT_RATE_PER_ACCOUNT_HOUR", "30/h")),
+    ],
+    "signup": [("ip", os.environ.get("SIGNUP_RATE_PER_IP", "10/h"))],
+    "password_reset": [
+        ("ip", os.environ.get("PASSWORD_RESET_RATE_PER_IP", "10/h")),
+        ("email", os.environ.get("PASSWORD_RESET_RATE_PER_EMAIL", "3/h")),
+    ],
+}
+# A comment with this many links or more waits for moderation, signed in or not.
+COMMENT_HOLD_LINKS = int(os.environ.get("COMMENT_HOLD_LINKS", "3"))
+# An Akismet-compatible checker, off by default: a dotted path to a callable
+# taking a comments.spam_check.Submission and returning a Verdict
+# ("comments.akismet.check_with_akismet" with AKISMET_API_KEY set).
+COMMENT_SPAM_CHECKER = os.environ.get("COMMENT_SPAM_CHECKER") or None
+COMMENT_SPAM_CHECK_TIMEOUT = float(os.environ.get("COMMENT_SPAM_CHECK_TIMEOUT", "3"))
+AKISMET_API_KEY = os.environ.get("AKISMET_API_KEY", "")
+AKISMET_URL = os.environ.get("AKISMET_URL", "https://{key}.rest.akismet.com/1.1/comment-check")
+# Authors hear about pending comments in one email per round, at most every
+# COMMENT_DIGEST_EVERY_MINUTES (must divide an hour).
+COMMENT_DIGEST_EVERY_MINUTES = int(os.environ.get("COMMENT_DIGEST_EVERY_MINUTES", "10"))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django import forms
 from django.contrib.auth.models import AnonymousUser, User
+from django.forms.boundfield import BoundField
 from django.utils.safestring import SafeString
 
 from .models import Comment
@@ -11,9 +12,30 @@ from .models import Comment
 # value, no initial, no error), so one process renders each variant once.
 _blank_form_html: dict[tuple[str | None, ...], SafeString] = {}
 
+HONEYPOT = "website"
+
+
+class HoneypotWidget(forms.TextInput):
+    template_name = "comments/widgets/honeypot.html"
+
+
+class HoneypotBoundField(BoundField):
+    def css_classes(self, extra_classes=None) -> str:
+        # The class crispy puts on the field's wrapper: the whole row, its
+        # margin included, leaves the layout (no inline style: a strict CSP comes).
+        return f"{super().css_classes(extra_classes)} comment-honeypot".strip()
+
 
 class CommentForm(forms.ModelForm):
     """A guest gives a name and an email; a signed-in reader is known already."""
+
+    # Filled only by bots: a comment that fills it is dropped (views.py says how).
+    website = forms.CharField(
+        required=False,
+        label="",
+        bound_field_class=HoneypotBoundField,
+        widget=HoneypotWidget(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     class Meta:
         model = Comment
@@ -26,6 +48,14 @@ class CommentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if user is not None and user.is_authenticated:
             del self.fields["name"], self.fields["email"]
+
+    @property
+    def caught_in_honeypot(self) -> bool:
+        return bool(self.is_bound and self.data.get(HONEYPOT, "").strip())
+
+    def comment_fields(self) -> dict[str, str]:
+        """What the service takes: the cleaned fields but the honeypot."""
+        return {name: value for name, value in self.cleaned_data.items() if name != HONEYPOT}
 
     def as_crispy_html(self) -> SafeString:
         """The form as `{{ form|crispy }}` writes it, the blank one from memory.

@@ -72,3 +72,37 @@ class Comment(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
+
+
+class CommentDigest(models.Model):
+    """One email telling an author about the pending comments that came in since their last one.
+
+    Its comments are filed with it before the email goes (comments/digest.py):
+    a worker killed after that sends the same digest, under the same
+    ``send_once`` key, on its next round, and no comment is in two digests.
+    """
+
+    author = models.ForeignKey("authors.Author", on_delete=models.CASCADE, related_name="comment_digests")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set once the email went out (or had nothing left to say): the rounds skip it.
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at"], name="comment_digest_unsent")]
+
+    def __str__(self) -> str:
+        return f"Digest {self.pk} for author {self.author_id}"
+
+    @property
+    def email_key(self) -> str:
+        return f"comment-digest:{self.pk}"
+
+
+class DigestedComment(models.Model):
+    """A pending comment an author has been (or is about to be) told about: one digest per comment, ever."""
+
+    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, primary_key=True, related_name="digested")
+    digest = models.ForeignKey(CommentDigest, on_delete=models.CASCADE, related_name="entries")
+
+    def __str__(self) -> str:
+        return f"Comment {self.comment_id} in digest {self.digest_id}"

@@ -1,5 +1,6 @@
 """Receivers that keep each article's approved-comment count exact, and
-record, with each new comment, the email that tells the article's author.
+record, with each comment approved on arrival, the email that tells the
+article's author (pending ones wait for the digest: comments/digest.py).
 
 The twin of articles/receivers.py: a save is judged in pre_save against the
 row as stored and counted in post_save; a delete is judged in pre_delete and
@@ -47,8 +48,10 @@ def count_comment_save(sender, instance: Comment, created: bool, raw: bool, usin
             after=transition.after.status,
             using=using,
         )
-    if created and instance.status != Comment.Status.REJECTED:
+    if created and instance.status == Comment.Status.APPROVED:
         # In the comment's transaction: the email's job commits with the comment.
+        # A pending comment defers nothing: its row is what the next digest
+        # round finds, so a flood of them is one email, and none is lost.
         defer_effect(notify_author_of_comment, using=using, comment_id=instance.pk)
 
 

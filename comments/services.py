@@ -6,24 +6,46 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from articles.models import Article
+from blogsite.emails import absolute_url
 
 from .models import Comment
+from .screening import initial_status
+from .spam_check import Client, Submission
 
 
 def add_comment(
-    *, article: Article, body: str, user: AbstractBaseUser | None = None, name: str = "", email: str = ""
+    *,
+    article: Article,
+    body: str,
+    user: AbstractBaseUser | None = None,
+    name: str = "",
+    email: str = "",
+    client: Client | None = None,
 ) -> Comment:
-    """A signed-in reader's comment is approved at once; a guest's waits for moderation."""
-    if user is not None and user.is_authenticated:
-        return Comment.objects.create(
-            article=article,
-            user=user,
-            name=user.get_full_name() or user.get_username(),
-            email=user.email,
+    """A signed-in reader's comment is approved at once, unless screening holds it; a guest's waits.
+
+    ``client`` is where a web request's comment came from: given, the spam
+    checker (if configured) sees the comment before it is stored. Commands and
+    the demo pass none. Call it outside any transaction when a checker is set:
+    the check is a network call.
+    """
+    signed_in = user is not None and user.is_authenticated
+    if signed_in:
+        name, email = user.get_full_name() or user.get_username(), user.email
+    submission = None
+    if client is not None:
+        submission = Submission(
+            client=client,
+            article_url=absolute_url(article.get_absolute_url()),
+            name=name,
+            email=email,
             body=body,
-            status=Comment.Status.APPROVED,
+            signed_in=signed_in,
         )
-    return Comment.objects.create(article=article, name=name, email=email, body=body)
+    status = initial_status(body=body, email=email, signed_in=signed_in, submission=submission)
+    return Comment.objects.create(
+        article=article, user=user if signed_in else None, name=name, email=email, body=body, status=status
+    )
 
 
 def moderate_comment(comment: Comment, status: Comment.Status) -> Comment | None:

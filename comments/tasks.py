@@ -1,12 +1,20 @@
-"""Email about comments, sent once per comment however often the job is retried."""
+"""Email about comments: an approved one at once, the pending ones in one digest per round."""
 
+from django.conf import settings
 from django.urls import reverse
 from procrastinate.contrib.django import app
 
 from blogsite.emails import absolute_url, build_email, send_once
 from blogsite.task_engine import RETRY_TRANSIENT_ERRORS
 
+from .digest import send_comment_digests_now
 from .models import Comment
+
+
+def every_minutes(minutes: int) -> str:
+    if minutes < 1 or 60 % minutes:
+        raise ValueError(f"COMMENT_DIGEST_EVERY_MINUTES must divide an hour evenly, not {minutes}.")
+    return f"*/{minutes} * * * *"
 
 
 @app.task(retry=RETRY_TRANSIENT_ERRORS)
@@ -31,3 +39,13 @@ def notify_author_of_comment(comment_id: int) -> bool:
     }
     message = build_email("comments/email/new_comment", context, to=author_user.email)
     return send_once(message, key=f"comment:{comment_id}")
+
+
+# ``lock``: two rounds never file the same comments at once (a round left by a
+# killed worker is run again by the recovery sweep before the lock frees).
+# Retried on transient errors: the digests are filed already, and the retry sends them.
+@app.periodic(cron=every_minutes(settings.COMMENT_DIGEST_EVERY_MINUTES))
+@app.task(lock="comments.digest", queueing_lock="comments.send_comment_digests", retry=RETRY_TRANSIENT_ERRORS)
+def send_comment_digests(timestamp: int) -> int:
+    """Email each author the pending comments they have not been told about, in one message."""
+    return send_comment_digests_now()

@@ -100,6 +100,13 @@ def _no_cards_from_another_test():
 
 
 @pytest.fixture(autouse=True)
+def _no_rate_limit_counts_from_another_test():
+    # The limits count in the default cache (this process's memory here): one
+    # test's posts must not push the next one over a limit.
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _live_pages(settings):
     # The page cache is invalidated after commit, and a test's transaction never
     # commits: the suite reads live pages. tests/test_page_cache.py turns it on.

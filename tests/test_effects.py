@@ -21,13 +21,15 @@ from tests.factories import ArticleFactory
 pytestmark = pytest.mark.django_db
 
 
-def post_guest_comment(client, article):
+def post_signed_in_comment(client, article, reader):
+    # Approved at once, so its email is deferred with it (a guest's waits for the digest).
+    client.force_login(reader)
     url = reverse("comment_create", kwargs={"slug": article.slug})
-    return client.post(url, {"name": "Guest", "email": "guest@example.com", "body": "Hello"})
+    return client.post(url, {"body": "Hello"})
 
 
 def test_a_failing_task_after_commit_never_turns_the_saved_comment_into_an_error(
-    client, settings, monkeypatch, caplog, django_capture_on_commit_callbacks
+    client, reader, settings, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
     settings.TASK_QUEUE = "in-process"  # the path with an enqueue after commit: make run's
     article = ArticleFactory(status="published")
@@ -37,7 +39,7 @@ def test_a_failing_task_after_commit_never_turns_the_saved_comment_into_an_error
 
     monkeypatch.setattr(notify_author_of_comment, "func", broken_task)
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_guest_comment(client, article)
+        response = post_signed_in_comment(client, article, reader)
 
     assert response.status_code == 302  # the reader is told their comment was taken, as it was
     assert Comment.objects.filter(article=article).count() == 1
@@ -46,7 +48,7 @@ def test_a_failing_task_after_commit_never_turns_the_saved_comment_into_an_error
 
 
 @pytest.mark.django_db(transaction=True)  # the request's own transaction must really roll back
-def test_a_failing_defer_rolls_the_comment_back_with_it(client, on_postgres, monkeypatch):
+def test_a_failing_defer_rolls_the_comment_back_with_it(client, reader, on_postgres, monkeypatch):
     # With the queue, the job is part of the write: both commit or neither does.
     article = ArticleFactory(status="published")
 
@@ -55,15 +57,15 @@ def test_a_failing_defer_rolls_the_comment_back_with_it(client, on_postgres, mon
 
     monkeypatch.setattr(notify_author_of_comment, "defer", refused)
     client.raise_request_exception = False
-    response = post_guest_comment(client, article)
+    response = post_signed_in_comment(client, article, reader)
 
     assert response.status_code == 500
     assert not Comment.objects.exists() and queued_jobs(notify_author_of_comment) == []
 
 
-def test_the_email_job_is_in_the_comments_own_transaction(on_postgres, author):
+def test_the_email_job_is_in_the_comments_own_transaction(on_postgres, author, reader):
     article = ArticleFactory(author=author, status="published")
-    post_guest_comment(Client(), article)
+    post_signed_in_comment(Client(), article, reader)
     comment = Comment.objects.get()
     assert queued_jobs(notify_author_of_comment) == [notify_author_of_comment.name]
     from procrastinate.contrib.django.models import ProcrastinateJob
@@ -128,7 +130,11 @@ def test_a_retried_comment_job_sends_nothing_twice(author, mailoutbox, django_ca
 
 def test_make_run_runs_the_periodic_tasks_the_worker_would():
     names = {periodic.task.name for periodic in site_periodic_tasks()}
-    assert names == {"articles.tasks.publish_due", "articles.tasks.flush_buffered_views"}
+    assert names == {
+        "articles.tasks.publish_due",
+        "articles.tasks.flush_buffered_views",
+        "comments.tasks.send_comment_digests",
+    }
 
 
 def test_make_runs_scheduler_runs_each_task_on_its_own_period(monkeypatch, settings):

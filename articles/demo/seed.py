@@ -29,6 +29,7 @@ from articles.services import set_article_status
 from authors.models import Author, Follow
 from authors.services import follow_author
 from blogsite.effects import effects_discarded
+from comments.digest import record_as_told
 from comments.models import Comment
 from comments.services import add_comment, moderate_comment
 
@@ -200,4 +201,7 @@ def seed_comment(article: Article, seed: CommentSeed, users: dict[str, AbstractB
         comment = add_comment(article=article, body=seed.body, name=seed.guest_name, email=seed.guest_email)
     if comment.status != seed.status:
         moderate_comment(comment, seed.status)
+    if seed.status == Comment.Status.PENDING:
+        # Nobody wrote it: the authors' digest of pending comments must not tell them of it.
+        record_as_told([comment])
     return comment

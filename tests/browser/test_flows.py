@@ -241,3 +241,27 @@ def test_follower_is_emailed_when_an_author_publishes(
     message = mailoutbox[0]
     assert message.recipients() == [follower.email]
     assert title in message.subject or title in message.body
+
+
+def test_the_honeypot_is_not_seen_not_reached_by_tab_and_a_real_comment_goes_through(page: Page) -> None:
+    article = ArticleFactory(title="On honey", status=Article.Status.PUBLISHED)
+    visit(page, f"/articles/{article.slug}/")
+
+    honeypot = page.locator("[name=website]")
+    expect(honeypot).to_have_count(1)
+    expect(honeypot).not_to_be_in_viewport()  # off screen, whatever the page's scroll
+    box = honeypot.bounding_box()
+    assert box is not None and box["x"] < 0  # laid out (no display:none), but far to the left
+    # Not in the accessibility tree: a screen reader never offers it.
+    expect(page.get_by_role("textbox", name=re.compile("Leave this field empty"))).to_have_count(0)
+    # The keyboard goes from the comment straight to the button.
+    page.locator("[name=body]").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Post comment")).to_be_focused()
+
+    page.locator("[name=name]").fill("Careful Reader")
+    page.locator("[name=email]").fill("careful@example.com")
+    page.locator("[name=body]").fill("A person wrote this.")
+    submit(page, "body")
+    expect(page.locator("main")).to_contain_text(re.compile("awaits moderation", re.IGNORECASE))
+    assert Comment.objects.get(article=article).body == "A person wrote this."

@@ -1,4 +1,4 @@
-"""Articles' approved-comment counts, and the email to the article's author."""
+"""Articles' approved-comment counts, and the email to the article's author (the digest: test_digest.py)."""
 
 import itertools
 
@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
 from blogsite.effects import queue_is_durable
+from comments.digest import send_comment_digests_now
 from comments.models import Comment
 from comments.services import add_comment, approve_comment, reject_comment
 from comments.tasks import notify_author_of_comment
@@ -94,16 +95,20 @@ def test_a_commenters_account_deletion_keeps_their_comments():
     assert comment_count(article) == 1
 
 
-def test_the_author_is_emailed_with_a_moderation_link_for_a_pending_comment(
+def test_a_pending_comment_emails_nobody_at_once_and_goes_in_the_next_digest(
     author, mailoutbox, django_capture_on_commit_callbacks
 ):
     article = ArticleFactory(author=author, title="On writing", status=Article.Status.PUBLISHED)
     with django_capture_on_commit_callbacks(execute=True):
         comment = add_comment(article=article, name="Guest", email="guest@example.com", body="Lovely <b>text</b>")
     run_deferred_jobs(notify_author_of_comment)
+    assert mailoutbox == [] and queued_jobs(notify_author_of_comment) == []
+
+    assert send_comment_digests_now() == 1
     [mail] = mailoutbox
     assert mail.to == [author.user.email]
-    assert "On writing" in mail.subject
+    assert mail.subject == "1 comment awaits your approval"
+    assert "On writing" in mail.body
     assert f"/admin/comments/comment/{comment.pk}/change/" in mail.body
     html = mail.alternatives[0][0]
     assert "Lovely &lt;b&gt;text&lt;/b&gt;" in html  # the commenter's HTML is escaped
@@ -127,21 +132,23 @@ def test_no_email_for_a_comment_on_ones_own_article(author, mailoutbox, django_c
     assert mailoutbox == []
 
 
-def test_no_email_when_the_comment_is_rolled_back(author, mailoutbox, django_capture_on_commit_callbacks):
+def test_no_email_when_the_comment_is_rolled_back(author, reader, mailoutbox, django_capture_on_commit_callbacks):
     article = ArticleFactory(author=author)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        add_comment(article=article, user=reader, body="Hi")
         add_comment(article=article, name="Guest", email="g@example.com", body="Hi")
         raise RuntimeError
+    assert send_comment_digests_now() == 0
     assert queued_jobs(notify_author_of_comment) == [] and mailoutbox == []
 
 
 def test_a_failing_email_backend_keeps_the_comment_and_is_logged(
-    author, settings, caplog, django_capture_on_commit_callbacks
+    author, reader, settings, caplog, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = "tests.failing_email.FailingEmailBackend"
     article = ArticleFactory(author=author)
     with django_capture_on_commit_callbacks(execute=True):
-        comment = add_comment(article=article, name="Guest", email="g@example.com", body="Hi")
+        comment = add_comment(article=article, user=reader, body="Hi")
     run_deferred_jobs(notify_author_of_comment)
     assert Comment.objects.filter(pk=comment.pk).exists()
     assert "SMTP server refused" in caplog.text
