@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from blogsite.page_cache import generation_and_page
+from comments.replies import MAX_REPLY_DEPTH, threads
 
 from . import link_previews
 
@@ -83,7 +84,13 @@ def rendered_part(article, comments, *, editor=None) -> SharedArticlePart:
     Rendered for sharing (no editor), it has no request and no user in its
     context, so nothing of one reader can get into it.
     """
-    context = {"article": article, "comments": comments, "can_edit": editor is not None, "user": editor}
+    context = {
+        "article": article,
+        "threads": threads(list(comments)),
+        "max_depth": MAX_REPLY_DEPTH,
+        "can_edit": editor is not None,
+        "user": editor,
+    }
     return SharedArticlePart(
         pk=article.pk,
         author_user_id=article.author.user_id,

@@ -12,6 +12,8 @@ from django.views.generic import DetailView, ListView, TemplateView
 from authors.models import Author, Follow
 from blogsite.page_cache import csrf_token_for
 from comments.forms import CommentForm
+from comments.models import Comment
+from comments.replies import can_be_answered
 
 from . import shared_part
 from .models import Article, ArticleRedirect, Category, Tag
@@ -140,11 +142,26 @@ class ArticleDetailView(DetailView):
         return response
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("comment_form", CommentForm(user=self.request.user))
+        form = kwargs.get("comment_form")
+        # ?reply=<pk>, the Reply link under a comment: the form answers that comment.
+        raw_parent = form.data.get("parent") if form is not None and form.is_bound else self.request.GET.get("reply")
+        replying_to = answerable_comment(kwargs.get("article") or self.object, raw_parent)
+        if form is None:
+            initial = {"parent": replying_to.pk} if replying_to else {}
+            kwargs["comment_form"] = CommentForm(user=self.request.user, initial=initial)
+        kwargs["replying_to"] = replying_to
         if (placeholder := csrf_token_for(self.request)) is not None:
             # Rendered for every anonymous reader: no one reader's token in it.
             kwargs["csrf_token"] = placeholder
         return super().get_context_data(**kwargs)
+
+
+def answerable_comment(article, raw_pk: str | None) -> Comment | None:
+    """The shown comment of ``article`` that ``raw_pk`` (from the address or the form) names, if it can be answered."""
+    if not raw_pk or not str(raw_pk).isdigit() or not getattr(article, "is_published", False):
+        return None
+    comment = Comment.objects.approved().filter(pk=raw_pk, article_id=article.pk).only("pk", "name", "depth").first()
+    return comment if comment is not None and can_be_answered(comment) else None
 
 
 def count_read(request: HttpRequest, article_pk: int, response: HttpResponse | None = None) -> None:

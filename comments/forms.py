@@ -37,10 +37,13 @@ class CommentForm(forms.ModelForm):
         widget=HoneypotWidget(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
+    # The comment this one answers, when the reader pressed Reply (comments/replies.py checks it).
+    parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
     class Meta:
         model = Comment
-        fields = ["name", "email", "body"]
-        labels = {"body": "Comment"}
+        fields = ["name", "email", "body", "notify_replies"]
+        labels = {"body": "Comment", "notify_replies": "Email me when someone replies"}
         help_texts = {"email": "Never shown. The author may use it to reply.", "body": "Markdown works."}
         widgets = {"body": forms.Textarea(attrs={"rows": 4})}
 
@@ -54,8 +57,8 @@ class CommentForm(forms.ModelForm):
         return bool(self.is_bound and self.data.get(HONEYPOT, "").strip())
 
     def comment_fields(self) -> dict[str, str]:
-        """What the service takes: the cleaned fields but the honeypot."""
-        return {name: value for name, value in self.cleaned_data.items() if name != HONEYPOT}
+        """What the service takes: the cleaned fields but the honeypot and the parent (checked apart)."""
+        return {name: value for name, value in self.cleaned_data.items() if name not in (HONEYPOT, "parent")}
 
     def as_crispy_html(self) -> SafeString:
         """The form as `{{ form|crispy }}` writes it, the blank one from memory.

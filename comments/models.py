@@ -41,6 +41,13 @@ class Comment(models.Model):
     body_html = models.TextField(default="", db_default="", editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The comment this one answers. Emptied when that one is deleted: a reply
+    # stays readable, shown as answering a removed comment (depth says it was one).
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
+    # 0 for a comment on the article, its parent's depth + 1 for a reply (at most MAX_REPLY_DEPTH).
+    depth = models.PositiveSmallIntegerField(default=0, db_default=0)
+    # The commenter asked to be emailed when someone answers.
+    notify_replies = models.BooleanField(default=False, db_default=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -68,6 +75,10 @@ class Comment(models.Model):
             using=kwargs.get("using") or router.db_for_write(Comment, instance=self), savepoint=False
         ):
             super().save(update_fields=update_fields, **kwargs)
+
+    @property
+    def is_reply(self) -> bool:
+        return self.depth > 0
 
     @property
     def is_approved(self) -> bool:

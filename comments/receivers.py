@@ -17,7 +17,7 @@ from blogsite.counters import CounterDeltas, apply_pending_delete_deltas, pendin
 from blogsite.effects import defer_effect
 
 from .models import Comment
-from .tasks import notify_author_of_comment
+from .tasks import notify_author_of_comment, notify_commenter_of_reply
 from .transitions import CommentState, CommentTransition
 
 # Set by pre_save, consumed by post_save of the same save.
@@ -48,6 +48,14 @@ def count_comment_save(sender, instance: Comment, created: bool, raw: bool, usin
             after=transition.after.status,
             using=using,
         )
+    if (
+        instance.parent_id is not None
+        and transition.after.is_approved
+        and not (transition.before and transition.before.is_approved)
+    ):
+        # A reply shown from now on (posted approved, or approved later): its
+        # parent's commenter hears of it once, if they asked (keyed by the reply).
+        defer_effect(notify_commenter_of_reply, using=using, comment_id=instance.pk)
     if created and instance.status == Comment.Status.APPROVED:
         # In the comment's transaction: the email's job commits with the comment.
         # A pending comment defers nothing: its row is what the next digest

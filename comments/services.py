@@ -21,6 +21,8 @@ def add_comment(
     name: str = "",
     email: str = "",
     client: Client | None = None,
+    parent: Comment | None = None,
+    notify_replies: bool = False,
 ) -> Comment:
     """A signed-in reader's comment is approved at once, unless screening holds it; a guest's waits.
 
@@ -28,6 +30,10 @@ def add_comment(
     checker (if configured) sees the comment before it is stored. Commands and
     the demo pass none. Call it outside any transaction when a checker is set:
     the check is a network call.
+
+    ``parent`` is the comment this one answers (checked by
+    comments.replies.reply_target); ReplyParentGone if it was deleted or
+    hidden since.
     """
     signed_in = user is not None and user.is_authenticated
     if signed_in:
@@ -43,9 +49,28 @@ def add_comment(
             signed_in=signed_in,
         )
     status = initial_status(body=body, email=email, signed_in=signed_in, submission=submission)
-    return Comment.objects.create(
-        article=article, user=user if signed_in else None, name=name, email=email, body=body, status=status
-    )
+    # No savepoint: nothing here needs a partial rollback (a first comment costs no more statements).
+    with transaction.atomic(savepoint=False):
+        if parent is not None:
+            # Locked, so that it cannot be deleted or hidden between this check and the INSERT.
+            shown = Comment.objects.select_for_update().filter(pk=parent.pk, status=Comment.Status.APPROVED)
+            if not shown.exists():
+                raise ReplyParentGone
+        return Comment.objects.create(
+            article=article,
+            user=user if signed_in else None,
+            name=name,
+            email=email,
+            body=body,
+            status=status,
+            parent=parent,
+            depth=parent.depth + 1 if parent is not None else 0,
+            notify_replies=notify_replies,
+        )
+
+
+class ReplyParentGone(Exception):
+    """The comment a reply answers was deleted or hidden while the reply was being written."""
 
 
 def moderate_comment(comment: Comment, status: Comment.Status) -> Comment | None:

@@ -41,6 +41,24 @@ def notify_author_of_comment(comment_id: int) -> bool:
     return send_once(message, key=f"comment:{comment_id}")
 
 
+@app.task(retry=RETRY_TRANSIENT_ERRORS)
+def notify_commenter_of_reply(comment_id: int) -> bool:
+    """Tell a commenter who asked for it that someone answered them; once per reply, however often retried."""
+    reply = Comment.objects.approved().select_related("parent", "article").filter(pk=comment_id).first()
+    if reply is None or reply.parent is None:  # hidden or deleted since, or its parent removed
+        return False
+    parent = reply.parent
+    if not parent.notify_replies or not parent.email or parent.email.casefold() == reply.email.casefold():
+        return False
+    context = {
+        "reply": reply,
+        "parent": parent,
+        "article": reply.article,
+        "reply_url": absolute_url(f"{reply.article.get_absolute_url()}#comment-{reply.pk}"),
+    }
+    return send_once(build_email("comments/email/reply", context, to=parent.email), key=f"reply:{comment_id}")
+
+
 # ``lock``: two rounds never file the same comments at once (a round left by a
 # killed worker is run again by the recovery sweep before the lock frees).
 # Retried on transient errors: the digests are filed already, and the retry sends them.

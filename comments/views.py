@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 
@@ -13,7 +14,8 @@ from blogsite.rate_limits import seconds_until_allowed, wait_phrase
 
 from .forms import CommentForm
 from .models import Comment
-from .services import add_comment
+from .replies import reply_target
+from .services import ReplyParentGone, add_comment
 from .spam_check import Client
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,11 @@ class PostCommentView(ArticleDetailView):
         self.object = get_object_or_404(self.get_queryset().published(), slug=kwargs["slug"])
         form = CommentForm(request.POST, user=request.user)
         if not form.is_valid():
+            return self.form_again(form)
+        try:
+            parent = reply_target(self.object, form.cleaned_data["parent"])
+        except ValidationError as error:
+            form.add_error(None, error)
             return self.form_again(form)
         # Counted once valid: a reader correcting a mistyped email is not flooding.
         wait = seconds_until_allowed(request, "comment")
@@ -51,7 +58,13 @@ class PostCommentView(ArticleDetailView):
             user_agent=request.headers.get("User-Agent", "")[:500],
             referrer=request.headers.get("Referer", "")[:500],
         )
-        comment = add_comment(article=self.object, user=request.user, client=client, **form.comment_fields())
+        try:
+            comment = add_comment(
+                article=self.object, user=request.user, client=client, parent=parent, **form.comment_fields()
+            )
+        except ReplyParentGone:
+            form.add_error(None, "The comment you answered was removed meanwhile. Your reply is kept below.")
+            return self.form_again(form)
         if comment.status == Comment.Status.APPROVED:
             messages.success(request, "Your comment is published.")
             anchor = f"comment-{comment.pk}"

@@ -198,6 +198,7 @@ PUBLIC_QUERY_PARAMETERS = {
     "home": ["page"],
     "category_detail": ["page"],
     "tag_detail": ["page"],
+    "article_detail": ["reply"],
     "author_detail": ["page"],
     "dashboard": ["page"],
     "search": ["q", "page"],

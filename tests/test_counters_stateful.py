@@ -25,7 +25,8 @@ from articles.signals import article_viewed
 from articles.tags import merge_tags
 from authors.models import Author
 from comments.models import Comment
-from comments.services import moderate_comment
+from comments.replies import can_be_answered
+from comments.services import add_comment, moderate_comment
 from tests.conftest import (
     assert_audit_log_follows_every_status,
     assert_counters_exact,
@@ -259,6 +260,19 @@ class CounterMachine(RuleBasedStateMachine):
         return Comment.objects.create(
             article_id=article_pk, name="n", email="e@example.com", body="b", status=status
         ).pk
+
+    @rule(target=comments, parent_pk=comments, approved=st.booleans())
+    def add_reply(self, parent_pk: int, approved: bool) -> int:
+        # A reply, as the site stores it, to a shown comment; it is then
+        # moderated, moved and deleted like any comment, its parent too.
+        parent = fetch(Comment, parent_pk)
+        if parent is None or parent.status != Comment.Status.APPROVED or not can_be_answered(parent):
+            return -1
+        reader = UserFactory() if approved else None
+        reply = add_comment(
+            article=parent.article, body="a reply", user=reader, name="g", email="g@example.com", parent=parent
+        )
+        return reply.pk
 
     @rule(comment_pk=comments, status=comment_statuses)
     def moderate(self, comment_pk: int, status: str) -> None:

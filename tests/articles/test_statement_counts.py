@@ -120,3 +120,16 @@ def test_tagging_a_published_article_costs_its_locked_read_the_links_and_one_upd
     # made meanwhile read again under the lock, the INSERT of all three links,
     # then each tag's count.
     assert statement_kinds(queries) == ["SELECT", locked_select(), "SELECT", "INSERT", "UPDATE", "UPDATE", "UPDATE"]
+
+
+def test_a_reply_costs_a_comment_and_the_locked_read_of_what_it_answers(author, reader):
+    article = ArticleFactory(author=author, status="published")
+    parent = add_comment(article=article, body="First.", user=reader)
+    with CaptureQueriesContext(connection) as queries:
+        add_comment(article=article, body="An answer.", user=reader, parent=parent)
+    # As a comment (its rejected-history check, the INSERT, the article's
+    # count), with the parent locked before the INSERT so that it cannot go
+    # meanwhile; on PostgreSQL, two jobs: the parent's commenter's email (sent
+    # only if they asked) and the author's.
+    kinds = ["SELECT", locked_select(), "INSERT", "UPDATE", *deferred_job(), *deferred_job()]
+    assert statement_kinds(queries) == kinds

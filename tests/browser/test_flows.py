@@ -254,8 +254,10 @@ def test_the_honeypot_is_not_seen_not_reached_by_tab_and_a_real_comment_goes_thr
     assert box is not None and box["x"] < 0  # laid out (no display:none), but far to the left
     # Not in the accessibility tree: a screen reader never offers it.
     expect(page.get_by_role("textbox", name=re.compile("Leave this field empty"))).to_have_count(0)
-    # The keyboard goes from the comment straight to the button.
+    # The keyboard goes from the comment to the reply-email box and on to the button, never to the honeypot.
     page.locator("[name=body]").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Email me when someone replies")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Post comment")).to_be_focused()
 
