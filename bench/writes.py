@@ -76,7 +76,7 @@ import audit.receivers
 import authors.receivers
 import comments.receivers
 from articles.forms import article_version
-from articles.models import Article, ArticleRevision, Category
+from articles.models import Article, ArticleRevision, Category, Tag
 from articles.recount import find_drift
 from articles.services import publish_article
 from articles.signals import article_status_changed, article_viewed, comment_status_changed
@@ -664,6 +664,113 @@ def measure_audit_costs(world: World, repetitions: int) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------
+# Tags and replies: what they add to a write
+# --------------------------------------------------------------------------
+
+TAGS_PER_ARTICLE = 3
+
+
+def bench_tags(tag: str) -> list[Tag]:
+    return [Tag.objects.create(name=f"Bench {tag} {n}", slug=f"bench-{slugify(tag)}-{n}") for n in range(3)]
+
+
+def prepare_tag_published(strategy: Strategy, world: World, tag: str) -> Action:
+    article, tags = stored_published_article(strategy, world, tag), bench_tags(tag)
+    return lambda: article.tags.add(*tags)
+
+
+def prepare_publish_tagged(strategy: Strategy, world: World, tag: str) -> Action:
+    article = fresh(strategy.create_article(**world.article_fields(f"Tagged draft {tag}")))
+    article.tags.add(*bench_tags(tag))
+    article = fresh(article)
+    return lambda: strategy.publish(article)
+
+
+def prepare_untag_published(strategy: Strategy, world: World, tag: str) -> Action:
+    article = stored_published_article(strategy, world, tag)
+    article.tags.add(*bench_tags(tag))
+    return lambda: article.tags.clear()
+
+
+def prepare_delete_tagged(strategy: Strategy, world: World, tag: str) -> Action:
+    article = stored_published_article(strategy, world, tag)
+    article.tags.add(*bench_tags(tag))
+    article = fresh(article)
+    return lambda: strategy.delete(article)
+
+
+def prepare_reply(strategy: Strategy, world: World, tag: str) -> Action:
+    article = stored_published_article(strategy, world, tag)
+    parent = add_comment(article=article, body=COMMENT_BODY, user=world.reader)
+    return lambda: add_comment(article=article, body=COMMENT_BODY, user=world.reader, parent=parent)
+
+
+# Each beside the write it adds to, measured in the same run.
+TAG_AND_REPLY_OPERATIONS = (
+    Operation("publish (no tags)", prepare_publish),
+    Operation(f"publish with {TAGS_PER_ARTICLE} tags", prepare_publish_tagged),
+    Operation(f"tag a published article ({TAGS_PER_ARTICLE} tags)", prepare_tag_published),
+    Operation(f"clear its {TAGS_PER_ARTICLE} tags", prepare_untag_published),
+    Operation("delete published (no tags)", prepare_delete_published),
+    Operation(f"delete published with {TAGS_PER_ARTICLE} tags", prepare_delete_tagged),
+    Operation("comment (signed-in reader)", prepare_comment),
+    Operation("reply (signed-in reader)", prepare_reply),
+)
+
+
+def measure_tags_and_replies(world: World, repetitions: int) -> list[dict[str, Any]]:
+    strategy = Blogsite()
+    results = []
+    with strategy.active():
+        for index, operation in enumerate(TAG_AND_REPLY_OPERATIONS):
+            samples = [
+                run_captured(operation.prepare(strategy, world, f"tags {index} {repetition}"))
+                for repetition in range(repetitions)
+            ]
+            results.append({"label": operation.label, **summarise(samples)})
+        require_exact_counters("tags and replies")
+    return results
+
+
+def tag_and_reply_table(results: list[dict[str, Any]]) -> str:
+    headers = ["database", "operation", "statements", "ms", "in order"]
+    rows = [
+        [
+            result["database"]["label"],
+            operation["label"],
+            count_cell(operation["counts"]),
+            f"{median(operation['milliseconds']):.2f}",
+            statement_sequence(operation["sql"], operation["sql_after_commit"]),
+        ]
+        for result in results
+        for operation in result["tags_and_replies"]
+    ]
+    return markdown_table(headers, rows, right_aligned={2, 3})
+
+
+TAGS_AND_REPLIES_EXPLANATION = """\
+**What tags and replies add to a write.** Blogsite's own writes, each beside
+the one it adds to, in the same run. A tag's count moves with its published
+articles: tagging a published article locks the article, reads the links
+made meanwhile, inserts the links in one statement and moves each tag's count
+(one UPDATE per tag); publishing or deleting a tagged article reads its tags
+once and moves their counts with the author's and the category's, in the same
+sorted batch; clearing tags deletes the links and moves the counts. A reply
+is a comment with one more statement: the comment it answers, locked so that
+it cannot go before the reply is stored (and, on PostgreSQL, one more job: the
+email to that commenter, sent only if they asked). Milliseconds are the median
+of {repetitions} repetitions.
+"""
+
+
+def tag_and_reply_section(results: list[dict[str, Any]]) -> str:
+    explanation = reflowed(TAGS_AND_REPLIES_EXPLANATION.format(repetitions=results[0]["repetitions"]))
+    return "\n\n".join(
+        ["### Tags and replies: statements per write (the same run)", explanation, tag_and_reply_table(results)]
+    )
+
+
+# --------------------------------------------------------------------------
 # A batch of creates with one title against one of distinct titles
 # --------------------------------------------------------------------------
 
@@ -1000,6 +1107,7 @@ def measure_this_database(repetitions: int) -> dict[str, Any]:
         "email": measure_email_recordings(world, repetitions) if queue_is_durable() else None,
         "revisions": measure_revision_costs(world, repetitions),
         "audit": measure_audit_costs(world, repetitions),
+        "tags_and_replies": measure_tags_and_replies(world, repetitions),
         "slug_batches": measure_slug_batches(world),
         "autosave": measure_autosave_requests(world, repetitions),
     }
@@ -1535,6 +1643,7 @@ def writes_section(
         postgres_part,
         revision_section(measured),
         audit_section(measured),
+        tag_and_reply_section(measured),
         autosave_section(measured),
         slug_batch_section(measured),
         SECTION_END,
@@ -1583,6 +1692,8 @@ def report(argv: list[str], args: argparse.Namespace) -> int:
                 print_sql(result)
     print("\nRevisions: what history costs per save\n")
     print(revision_table([result for result in (sqlite, postgres) if result is not None]))
+    print("\nTags and replies: statements per write\n")
+    print(tag_and_reply_table([result for result in (sqlite, postgres) if result is not None]))
     print("\nAudit log: what an entry costs a status move\n")
     print(audit_table([result for result in (sqlite, postgres) if result is not None]))
     print("\nAutosave: what a request costs\n")
