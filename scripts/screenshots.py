@@ -59,6 +59,7 @@ class Site:
     logins: dict[str, tuple[str, str]]
     article_path: str | None = None
     history_path: str | None = None
+    unsubscribe_path: str | None = None
 
 
 def main() -> int:
@@ -82,6 +83,8 @@ def main() -> int:
         site = Site(
             url=f"http://127.0.0.1:{port}",
             logins={"author": DEMO_AUTHOR, "admin": (ADMIN_USERNAME, admin_password)},
+            # The last line: Django 5.2's shell first says what it imported.
+            unsubscribe_path=manage_output(env, "shell", "-c", PRINT_UNSUBSCRIBE_PATH).strip().splitlines()[-1],
         )
         with serving(env, port, tmp_dir / "runserver.log"), sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -129,6 +132,11 @@ def site_environment(tmp_dir: Path, port: int) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> None:
+    manage_output(env, *args)
+
+
+def manage_output(env: dict[str, str], *args: str) -> str:
+    """Run a manage.py command; what it printed. Its output is shown only when it fails."""
     print(f"$ manage.py {' '.join(args[:2])}", flush=True)
     result = subprocess.run(
         [sys.executable, str(MANAGE), *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True
@@ -136,6 +144,7 @@ def manage(env: dict[str, str], *args: str) -> None:
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         raise SystemExit(f"error: manage.py {args[0]} failed (exit {result.returncode})")
+    return result.stdout
 
 
 def build_site(env: dict[str, str], admin_password: str) -> None:
@@ -144,6 +153,14 @@ def build_site(env: dict[str, str], admin_password: str) -> None:
     # seed_demo gives the admin a random password that it only prints: set one this script knows.
     manage({**env, "SCREENSHOTS_ADMIN_PASSWORD": admin_password}, "shell", "-c", SET_ADMIN_PASSWORD)
 
+
+# The unsubscribe page a demo follower's email links to (its token needs the site's secret).
+PRINT_UNSUBSCRIBE_PATH = (
+    "from django.urls import reverse; from authors.models import Follow; "
+    "from authors.unsubscribe import UnsubscribeLink; follow = Follow.objects.order_by('pk').first(); "
+    "link = UnsubscribeLink(follower_id=follow.follower_id, author_id=follow.author_id); "
+    "print(reverse('unsubscribe', args=[link.token()]))"
+)
 
 SET_ADMIN_PASSWORD = (
     "import os; from django.contrib.auth import get_user_model; "
@@ -321,6 +338,10 @@ SHOTS = [
     Shot("history", "author", shoot_history),
     Shot("compare", "author", shoot_compare),
     Shot("autosave", "author", shoot_autosave),
+    Shot("tag", None, lambda page, site: goto(page, "/tags/databases/")),
+    # The demo's welcome article: a discussion with replies, three deep.
+    Shot("discussion", None, lambda page, site: goto(page, "/articles/welcome-to-blogsite/#comments")),
+    Shot("unsubscribe", None, lambda page, site: goto(page, site.unsubscribe_path)),
     Shot("admin-articles", "admin", lambda page, site: goto(page, "/admin/articles/article/")),
 ]
 

@@ -50,6 +50,8 @@ class CommentSeed:
     guest_name: str = ""
     guest_email: str = ""
     status: Comment.Status = APPROVED
+    # An answer to the article's comment at this index (an earlier one); None: to the article.
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class ArticleSeed:
     days_from_now: int | None = None
     views: int = 0
     comments: tuple[CommentSeed, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 AUTHORS: tuple[PersonSeed, ...] = (
@@ -141,6 +144,15 @@ COMMENTS: dict[str, tuple[CommentSeed, ...]] = {
     "welcome-to-blogsite": (
         CommentSeed("Found it, signed in, left a comment. Works!", **ANA, status=APPROVED),
         CommentSeed("Glad to be writing here.", username="tomas"),
+        CommentSeed(
+            "Welcome, Tomás! Your first draft is on the dashboard whenever you want it.", username="maya", reply_to=1
+        ),
+        CommentSeed("Found it. Publishing on Tuesday, as the house style says.", username="tomas", reply_to=2),
+        CommentSeed(
+            "Thanks for trying it, Ana: replies like this one nest under the comment they answer.",
+            username="maya",
+            reply_to=0,
+        ),
     ),
     "writing-a-little-every-day": (
         CommentSeed("I did this for a month last year and finished my first short story. Thank you.", **LUKAS),
@@ -234,6 +246,7 @@ def read_article(path: Path) -> ArticleSeed:
         days_from_now=None if days_from_now is None else int(days_from_now),
         views=int(fields.get("views", 0)),
         comments=COMMENTS.get(slug, ()),
+        tags=tuple(name.strip() for name in fields.get("tags", "").split(",") if name.strip()),
     )
 
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from articles.models import Article, Category
 from articles.services import set_article_status
+from articles.tags import tags_named
 from authors.models import Author, Follow
 from authors.services import follow_author
 from blogsite.effects import effects_discarded
@@ -151,8 +152,11 @@ def seed_article(
     article = create_article(seed, author=users[seed.author].author, category=categories.get(seed.category), now=now)
     result.created["articles"] += 1
     add_views(article, seed.views)
+    article.tags.set(tags_named(seed.tags))
+    posted: list[Comment] = []
     for comment_seed in seed.comments:
-        seed_comment(article, comment_seed, users)
+        parent = posted[comment_seed.reply_to] if comment_seed.reply_to is not None else None
+        posted.append(seed_comment(article, comment_seed, users, parent=parent))
         result.created["comments"] += 1
     if seed.status == Article.Status.ARCHIVED:
         # Taken down the way an editor would: counted as a move out of published.
@@ -193,12 +197,16 @@ def add_views(article: Article, views: int) -> None:
         Article._base_manager.filter(pk=article.pk).update(view_count=F("view_count") + views)
 
 
-def seed_comment(article: Article, seed: CommentSeed, users: dict[str, AbstractBaseUser]) -> Comment:
-    """Add the comment through the comment service, then moderate it into its demo status."""
+def seed_comment(
+    article: Article, seed: CommentSeed, users: dict[str, AbstractBaseUser], *, parent: Comment | None = None
+) -> Comment:
+    """Add the comment (a reply to ``parent``) through the comment service, then moderate it into its demo status."""
     if seed.username:
-        comment = add_comment(article=article, body=seed.body, user=users[seed.username])
+        comment = add_comment(article=article, body=seed.body, user=users[seed.username], parent=parent)
     else:
-        comment = add_comment(article=article, body=seed.body, name=seed.guest_name, email=seed.guest_email)
+        comment = add_comment(
+            article=article, body=seed.body, name=seed.guest_name, email=seed.guest_email, parent=parent
+        )
     if comment.status != seed.status:
         moderate_comment(comment, seed.status)
     if seed.status == Comment.Status.PENDING:
