@@ -32,34 +32,36 @@ class ArticleListView(ArticlePaginationMixin, ListView):
         return Article.objects.published().for_listing()
 
 
-class CategoryArticleListView(ArticleListView):
+class CountedListingView(ArticleListView):
+    """The published articles of one row that counts them (a category, a tag), found by its slug.
+
+    The row's counter is exact (articles/receivers.py, articles/tag_counts.py):
+    it is the paginator's count, so no page runs a COUNT(*).
+    """
+
+    counted_model: type[Category] | type[Tag]
+    articles_lookup: str  # how an article names the row: "category", "tags"
+    context_object_name_of_row: str
+
+    def get_queryset(self):
+        self.row = get_object_or_404(self.counted_model, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(**{self.articles_lookup: self.row})
+
+    def published_count(self) -> int:
+        return self.row.article_count
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**{self.context_object_name_of_row: self.row}, **kwargs)
+
+
+class CategoryArticleListView(CountedListingView):
     template_name = "articles/category_detail.html"
-
-    def get_queryset(self):
-        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(category=self.category)
-
-    def published_count(self) -> int:
-        # The category's counter is exact (articles/receivers.py): no COUNT(*) per page.
-        return self.category.article_count
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(category=self.category, **kwargs)
+    counted_model, articles_lookup, context_object_name_of_row = Category, "category", "category"
 
 
-class TagArticleListView(ArticleListView):
+class TagArticleListView(CountedListingView):
     template_name = "articles/tag_detail.html"
-
-    def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag)
-
-    def published_count(self) -> int:
-        # Exact, like a category's (articles/tag_counts.py): no COUNT(*) per page.
-        return self.tag.article_count
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+    counted_model, articles_lookup, context_object_name_of_row = Tag, "tags", "tag"
 
 
 class AuthorArticleListView(ArticleListView):
