@@ -9,6 +9,8 @@ revisions), a pruning of revisions, a replaced cover. Whether anything still
 names a file is asked at that point, of the committed rows, so two articles
 sharing a file name, or a revision kept elsewhere, keep it.
 
+A cover's renditions (articles/cover_renditions.py) go with it.
+
 Deleting a file is best-effort IO, like django-cleanup's own: a process that
 dies before it leaves an orphan file, never a revision without its cover.
 """
@@ -22,6 +24,7 @@ from functools import partial
 from django.db import transaction
 from django.db.models import QuerySet
 
+from .cover_renditions import delete_renditions
 from .models import Article, ArticleRevision
 
 logger = logging.getLogger(__name__)
@@ -61,7 +64,16 @@ def delete_unreferenced_covers(names: Collection[str], *, using: str) -> list[st
             logger.exception("Could not delete the cover file %s", name)
         else:
             deleted.append(name)
+            delete_renditions_logging_failure(name)
     return deleted
+
+
+def delete_renditions_logging_failure(name: str) -> None:
+    # After the cover: a failure leaves orphan files on disk, never a page that lists a missing one.
+    try:
+        delete_renditions(name)
+    except Exception:
+        logger.exception("Could not delete the renditions of the cover file %s", name)
 
 
 def unreferenced_covers(

@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from blogsite.emails import absolute_url
 
+from .cover_renditions import renditions_of
 from .models import Article
 
 # What a preview card shows of an article without an excerpt: a sentence or two.
@@ -70,10 +71,22 @@ def article_structured_data(article: Article) -> dict:
         "publisher": {"@type": "Organization", "name": "blogsite", "url": absolute_url("/")},
     }
     if article.cover:
-        data["image"] = absolute_url(article.cover.url)
+        data["image"] = preview_image_url(article)
     if article.category_id is not None:
         data["articleSection"] = article.category.name
     return data
+
+
+def preview_image_url(article: Article) -> str:
+    """The cover as a preview card takes it: its 1200-wide JPEG or PNG where one was made, else the original.
+
+    A cover no wider than that has no preview copy: cards want at least 1200
+    pixels, so a smaller one is shown as it is, not upscaled.
+    """
+    renditions = renditions_of(article.cover.name)
+    if renditions is not None and renditions.preview is not None:
+        return absolute_url(article.cover.storage.url(renditions.preview.name))
+    return absolute_url(article.cover.url)
 
 
 def json_ld(data: dict) -> SafeString:
@@ -111,7 +124,7 @@ def article_preview_tags(article: Article) -> SafeString:
     if article.category_id is not None:
         tags.append(meta("property", "article:section", article.category.name))
     if article.cover:
-        image = absolute_url(article.cover.url)
+        image = preview_image_url(article)
         tags += [meta("property", "og:image", image), meta("name", "twitter:image", image)]
         tags.append(meta("property", "og:image:alt", article.title))
     tags.append(json_ld(article_structured_data(article)))

@@ -20,6 +20,7 @@ from blogsite.write_source import current_source
 
 from . import tag_counts
 from .cover_files import delete_unreferenced_covers_on_commit
+from .cover_renditions import make_renditions_on_commit
 from .models import Article, ArticleRedirect, ArticleRevision, Category
 from .revision_records import CHANGES_CONTENT_ATTR, record_source
 from .signals import (
@@ -73,7 +74,7 @@ def judge_article_save(sender, instance: Article, raw: bool, using: str, update_
     setattr(instance, CHANGES_CONTENT_ATTR, after if transition.changes_content else None)
 
 
-def count_article_save(sender, instance: Article, raw: bool, using: str, **kwargs) -> None:
+def count_article_save(sender, instance: Article, raw: bool, using: str, update_fields=None, **kwargs) -> None:
     if raw:
         return
     transition: ArticleTransition = instance.__dict__.pop(_TRANSITION_ATTR)
@@ -94,10 +95,22 @@ def count_article_save(sender, instance: Article, raw: bool, using: str, **kwarg
         # Normally the revision before this one names it, and it stays for a
         # restore; gone only if nothing does (a row written without a save).
         delete_unreferenced_covers_on_commit([transition.replaced_cover], using=using)
+    if stored_cover := newly_stored_cover(instance, transition, update_fields):
+        make_renditions_on_commit(stored_cover, using=using)
     if transition.publishes:
         announce(article_publishing, article_published, instance, using)
     elif transition.unpublishes:
         announce(article_unpublishing, article_unpublished, instance, using)
+
+
+def newly_stored_cover(article: Article, transition: ArticleTransition, update_fields) -> str | None:
+    """The cover file this save put on the article, by the name storage gave it; None when the cover stayed."""
+    if (update_fields is not None and "cover" not in update_fields) or "cover" in article.get_deferred_fields():
+        return None
+    # Read off the instance: the field stored the upload after pre_save, under a name it picked then.
+    name = article.cover.name or ""
+    before = transition.before.cover_name if transition.before else ""
+    return name if name and name != before else None
 
 
 def remember_old_slug(article: Article, old_slug: str, using: str) -> None:

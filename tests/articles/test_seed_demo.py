@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from PIL import Image
 
+from articles.cover_renditions import renditions_of
 from articles.demo.content import ADMIN, ARTICLES, AUTHORS, CATEGORIES, FOLLOWS
 from articles.demo.seed import DEMO_PASSWORD
 from articles.models import Article, Category
@@ -111,6 +112,14 @@ def test_every_article_gets_a_generated_cover_image():
     for article in Article.objects.all():
         with Image.open(article.cover.path) as cover:
             assert (cover.format, cover.size) == ("JPEG", (1200, 630))
+
+
+@pytest.mark.django_db
+def test_every_cover_has_its_renditions_once_the_seed_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+    for article in Article.objects.all():
+        assert [rendition.width for rendition in renditions_of(article.cover.name).srcset] == [480, 960, 1200]
 
 
 @pytest.mark.django_db
