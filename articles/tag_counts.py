@@ -24,6 +24,7 @@ deleted tag has no count left to keep.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
@@ -114,24 +115,38 @@ def count_created_link(sender, instance: ArticleTag, created: bool, raw: bool, u
 def judge_removed_link(sender, instance: ArticleTag, using: str, origin=None, **kwargs) -> None:
     if delete_started_above(ArticleTag, origin):
         return  # with its article (counted there) or its tag (gone)
-    published = published_articles_of_removal(instance, origin, using)
-    count_links([(instance.article_id, instance.tag_id)], published, -1, pending_delete_deltas(using))
+    removal = removal_under_lock(instance, origin, using)
+    # Django collected the link before our lock, and sends post_delete for it
+    # even if another writer deleted it meanwhile: only a link still there is uncounted.
+    if instance.pk in removal.existing:
+        count_links([(instance.article_id, instance.tag_id)], removal.published, -1, pending_delete_deltas(using))
 
 
-def published_articles_of_removal(link: ArticleTag, origin, using: str) -> set[int]:
-    """Which articles of the links being removed are published, all of them locked at the first link.
+@dataclass(frozen=True)
+class Removal:
+    published: set[int]  # the articles of the links, those published
+    existing: set[int]  # the links (pks) still there once their articles are locked
 
-    ``remove()``, ``clear()`` and ``set()`` delete links through a QuerySet
-    (Django's ``origin``) that may span several articles: locking them one
-    link at a time, in the order the links come, could deadlock with a writer
-    locking the same articles in key order. Locked together, in key order, once.
+
+def removal_under_lock(link: ArticleTag, origin, using: str) -> Removal:
+    """The articles of the links being removed locked, then which links are still there, once per delete.
+
+    Every writer of an article's links locks the article first, so once the
+    lock is ours, what is linked is final. ``remove()``, ``clear()`` and
+    ``set()`` delete links through a QuerySet (Django's ``origin``) that may
+    span several articles: locking them one link at a time, in the order the
+    links come, could deadlock with a writer locking the same articles in key
+    order. Locked together, in key order, at the first link.
     """
+    links = ArticleTag.objects.using(using)
     if not isinstance(origin, QuerySet):
-        return published_among([link.article_id], using)
+        published = published_among([link.article_id], using)
+        return Removal(published, set(links.filter(pk=link.pk).values_list("pk", flat=True)))
     key = ("articles.tag_counts.removal", id(origin))
     cache = atomic_block_cache(using)
     if key not in cache:
-        cache[key] = published_among(origin.values_list("article_id", flat=True), using)
+        published = published_among(origin.values_list("article_id", flat=True), using)
+        cache[key] = Removal(published, set(origin.values_list("pk", flat=True)))
     return cache[key]
 
 
