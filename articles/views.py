@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
@@ -13,7 +14,7 @@ from authors.models import Author, Follow
 from blogsite.page_cache import csrf_token_for
 from comments.forms import CommentForm
 from comments.models import Comment
-from comments.replies import can_be_answered
+from comments.replies import reply_target
 
 from . import shared_part
 from .models import Article, ArticleRedirect, Category, Tag
@@ -159,11 +160,13 @@ class ArticleDetailView(DetailView):
 
 
 def answerable_comment(article, raw_pk: str | None) -> Comment | None:
-    """The shown comment of ``article`` that ``raw_pk`` (from the address or the form) names, if it can be answered."""
+    """The comment ``raw_pk`` (from the address or the form) names, if a reply to it would be taken."""
     if not raw_pk or not str(raw_pk).isdigit() or not getattr(article, "is_published", False):
         return None
-    comment = Comment.objects.approved().filter(pk=raw_pk, article_id=article.pk).only("pk", "name", "depth").first()
-    return comment if comment is not None and can_be_answered(comment) else None
+    try:
+        return reply_target(article, int(raw_pk))
+    except ValidationError:
+        return None
 
 
 def count_read(request: HttpRequest, article_pk: int, response: HttpResponse | None = None) -> None:
