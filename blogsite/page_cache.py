@@ -5,10 +5,11 @@ never served after that commit; only view counts may lag, by at most
 ``PAGE_CACHE_SECONDS`` (0 turns the cache off).
 
 Keys: ``page_cache:generation``, a number bumped after every such commit;
-``page_cache:page:<sha256 of the absolute URL>``, the page (status, headers,
+``page_cache:page:v<format>:<sha256 of the absolute URL>``, the page (status, headers,
 body) with the generation its request read before the database. A page is
 served only while that generation is still the current one. Both keys are read
-in one MGET: a hit is one round trip to Redis.
+in one MGET: a hit is one round trip to Redis, answered by
+``PageCacheMiddleware`` before the session, the user and the view are reached.
 """
 
 from __future__ import annotations
@@ -22,13 +23,17 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import Resolver404, resolve
+from django.utils.module_loading import import_string
 
 from .cascades import delete_origin, delete_started_above
+from .csrf_tokens import get_token
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +50,14 @@ HIT_HEADER = "X-Page-Cache"
 CSRF_PLACEHOLDER = "page-cache-csrf-token-placeholder"
 # Set on the request while its view renders a page for the cache.
 RENDERING_FOR_CACHE = "page_cache_rendering"
+# Set on the request by the middleware on a miss: the generation a page rendered now is stored under.
+CACHE_GENERATION = "page_cache_generation"
+# Set on a response that cache_public_page rendered for the cache: the on_hit hook's dotted path, or "".
+STORABLE = "page_cache_hook"
+# Marks the views that cache_public_page wraps.
+CACHED_VIEW = "serves_from_page_cache"
+# In the page's key: a deploy that stores pages in another shape never reads an older one's.
+PAGE_FORMAT = 2
 
 View = Callable[..., HttpResponse]
 OnHit = Callable[[HttpRequest, dict], None]
@@ -76,17 +89,22 @@ def invalidate_pages() -> None:
 
 
 def is_cacheable_request(request: HttpRequest) -> bool:
+    """Whether a request may be answered from the cache, read from the request alone.
+
+    It runs before the session and auth middleware: without a session cookie
+    nobody is signed in (the site authenticates by session only), and the
+    view checks ``request.user`` again before a page is stored.
+    """
     if request.method not in ("GET", "HEAD"):
         return False
-    if settings.SESSION_COOKIE_NAME in request.COOKIES or MESSAGES_COOKIE in request.COOKIES:
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies or MESSAGES_COOKIE in cookies:
+        return False
+    if "HTTP_AUTHORIZATION" in request.META:
         return False
     if any(name not in CACHEABLE_PARAMETERS for name in request.GET):
         return False
-    if any(len(value) > MAX_PARAMETER_LENGTH for value in request.GET.values()):
-        return False
-    # Without a session cookie nobody is signed in; this guards other ways of
-    # authenticating. It costs no query: there is no session to load.
-    return not request.user.is_authenticated
+    return all(len(value) <= MAX_PARAMETER_LENGTH for value in request.GET.values())
 
 
 def is_cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
@@ -105,7 +123,7 @@ def page_key(request: HttpRequest) -> str:
     # The host and query string are part of the page: feeds and the sitemap
     # hold absolute URLs, the "Log in" link holds the current path.
     address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"page_cache:page:{address}"
+    return f"page_cache:page:v{PAGE_FORMAT}:{address}"
 
 
 def generation_and_page(key: str) -> tuple[int | None, tuple | None]:
@@ -121,84 +139,143 @@ def generation_and_page(key: str) -> tuple[int | None, tuple | None]:
     return generation, stored[1:]
 
 
-def cache_public_page(view: View, *, on_hit: OnHit | None = None) -> View:
-    """Serve ``view`` to anonymous readers from the cache, generation-keyed.
+class PageCacheMiddleware:
+    """Answers a cache hit before the session, auth, messages and CSP middleware run.
 
-    A view may leave ``response.page_cache_note`` (a dict) for ``on_hit``,
-    which runs before every hit is served: the article page counts its view
-    there. A view renders ``CSRF_PLACEHOLDER`` instead of a token while
-    ``request.page_cache_rendering`` is set (``csrf_token_for``).
+    It sits right after SecurityMiddleware and WhiteNoise. A hit is one MGET
+    and the response stored with the headers the inner middleware gave it
+    (CSP, X-Frame-Options, Vary): the session, the user, the messages, the
+    URL resolver and the view are never reached, so a cached page costs little
+    more than Django's own request handling. A miss goes down the stack as
+    usual; a view wrapped in ``cache_public_page`` renders it for the cache,
+    and it is stored here, on its way out, with those headers.
     """
 
-    @functools.wraps(view)
-    def cached_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        seconds = settings.PAGE_CACHE_SECONDS
-        if seconds <= 0 or not is_cacheable_request(request):
-            return view(request, *args, **kwargs)
+    def __init__(self, get_response: View) -> None:
+        self.get_response = get_response
+        # Django's own reading and setting of the CSRF cookie, for the pages
+        # served here before CsrfViewMiddleware runs.
+        self.csrf = CsrfViewMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.PAGE_CACHE_SECONDS <= 0
+            or not is_cacheable_request(request)
+            or not is_cached_path(request.path_info)
+        ):
+            return self.get_response(request)
         key = page_key(request)
         try:
             generation, stored = generation_and_page(key)
         except Exception:
             # An unreachable cache slows the site down; it never takes it down.
             logger.warning("Page cache unavailable: serving %s live", request.path, exc_info=True)
-            return view(request, *args, **kwargs)
+            return self.get_response(request)
         if stored is not None:
-            *page, note = stored
-            if on_hit is not None:
-                on_hit(request, note)
-            return with_readers_token(request, rebuilt_response(page))
-        setattr(request, RENDERING_FOR_CACHE, generation is not None)
-        response = view(request, *args, **kwargs)
+            return self.serve_hit(request, *stored)
         if generation is None:
+            return self.get_response(request)
+        setattr(request, CACHE_GENERATION, generation)
+        response = self.get_response(request)
+        hook = getattr(response, STORABLE, None)
+        if hook is None:
             return response
+        if request.method == "GET" and is_cacheable_response(request, response):
+            self.store(request, key, generation, response, hook)
+        # Stored with the placeholder; this reader gets their own token.
+        return self.with_readers_token(request, response)
 
-        def store(rendered: HttpResponse) -> None:
-            if request.method == "GET" and is_cacheable_response(request, rendered):
-                try:
-                    cache.set(key, (generation, *stored_response(rendered)), timeout=seconds)
-                except Exception:
-                    logger.warning("Page cache unavailable: %s not stored", request.path, exc_info=True)
-            # Stored with the placeholder; this reader gets their own token.
-            with_readers_token(request, rendered)
+    def serve_hit(self, request, status, headers, content, note, hook) -> HttpResponse:
+        if hook:
+            hit_hook(hook)(request, note)
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
+        response[HIT_HEADER] = "hit"
+        self.csrf.process_request(request)  # this reader's CSRF cookie, if they have one
+        return self.with_readers_token(request, response)
 
-        if getattr(response, "is_rendered", True):
-            store(response)
-        else:
-            response.add_post_render_callback(store)
+    def store(self, request, key, generation, response, hook) -> None:
+        # Status, headers, bytes, the view's note: nothing of the request is pickled.
+        # The length changes when each reader's token goes in.
+        headers = [(name, value) for name, value in response.items() if name.lower() != "content-length"]
+        note = getattr(response, "page_cache_note", {})
+        entry = (generation, response.status_code, headers, response.content, note, hook)
+        try:
+            cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
+        except Exception:
+            logger.warning("Page cache unavailable: %s not stored", request.path, exc_info=True)
+
+    def with_readers_token(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Put this reader's own CSRF token where the page holds the placeholder.
+
+        get_token() marks the reader's CSRF cookie to be set, and
+        CsrfViewMiddleware's process_response sets it (with Vary: Cookie), so a
+        form posted from a cached page passes the check like any other.
+        """
+        placeholder = CSRF_PLACEHOLDER.encode()
+        if placeholder in response.content:
+            response.content = response.content.replace(placeholder, get_token(request).encode())
+            self.csrf.process_response(request, response)
+        response["Content-Length"] = str(len(response.content))
         return response
 
+
+@functools.lru_cache(maxsize=4096)
+def is_cached_path(path_info: str) -> bool:
+    """Whether the URLconf sends this path to a view wrapped in ``cache_public_page``.
+
+    Any other page (the health check, the login form, an admin page) goes
+    straight down the stack with no round trip to the cache. Remembered per
+    path: the URLconf is fixed for the life of the process.
+    """
+    try:
+        match = resolve(path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, CACHED_VIEW, False)
+
+
+def forget_cached_paths(setting: str, **kwargs) -> None:
+    # Tests swap the URLconf (override_settings); Django clears its own URL caches then.
+    if setting == "ROOT_URLCONF":
+        is_cached_path.cache_clear()
+
+
+@functools.cache
+def hit_hook(path: str) -> OnHit:
+    # By name: a process may serve a hit stored by another before its URLconf is loaded.
+    return import_string(path)
+
+
+def cache_public_page(view: View, *, on_hit: OnHit | None = None) -> View:
+    """Let ``PageCacheMiddleware`` serve ``view`` to anonymous readers from the cache.
+
+    A view may leave ``response.page_cache_note`` (a dict) for ``on_hit``,
+    which runs before every hit is served: the article page counts its view
+    there. A view renders ``CSRF_PLACEHOLDER`` instead of a token while
+    ``request.page_cache_rendering`` is set (``csrf_token_for``).
+    """
+    hook = f"{on_hit.__module__}.{on_hit.__qualname__}" if on_hit is not None else ""
+
+    @functools.wraps(view)
+    def cached_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # Set by the middleware on a miss it may store; the user is checked
+        # here, where the auth middleware has run.
+        if getattr(request, CACHE_GENERATION, None) is None or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        setattr(request, RENDERING_FOR_CACHE, True)
+        response = view(request, *args, **kwargs)
+        setattr(response, STORABLE, hook)
+        return response
+
+    setattr(cached_view, CACHED_VIEW, True)
     return cached_view
 
 
 def csrf_token_for(request: HttpRequest) -> str | None:
     """The placeholder while a page is rendered for the cache; None: the template's usual token."""
     return CSRF_PLACEHOLDER if getattr(request, RENDERING_FOR_CACHE, False) else None
-
-
-def with_readers_token(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Put this reader's own CSRF token where the cached page holds the placeholder.
-
-    get_token() also makes CsrfViewMiddleware set the reader's CSRF cookie, so
-    a form posted from a cached page passes the check like any other.
-    """
-    placeholder = CSRF_PLACEHOLDER.encode()
-    if placeholder in response.content:
-        response.content = response.content.replace(placeholder, get_token(request).encode())
-    return response
-
-
-def stored_response(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes, dict]:
-    # Status, headers, bytes and the view's note only: nothing of the request is pickled.
-    return response.status_code, list(response.items()), response.content, getattr(response, "page_cache_note", {})
-
-
-def rebuilt_response(stored: list) -> HttpResponse:
-    status, headers, content = stored
-    response = HttpResponse(content, status=status)
-    for name, value in headers:
-        response[name] = value
-    response[HIT_HEADER] = "hit"
-    return response
 
 
 # --------------------------------------------------------------------------
@@ -278,6 +355,7 @@ def register() -> None:
     from articles.signals import article_published, article_unpublished
     from comments.models import Comment
 
+    setting_changed.connect(forget_cached_paths, dispatch_uid="page_cache.forget_cached_paths")
     article_published.connect(on_publication_change, sender=Article, dispatch_uid="page_cache.published")
     article_unpublished.connect(on_publication_change, sender=Article, dispatch_uid="page_cache.unpublished")
     post_save.connect(on_article_save, sender=Article, dispatch_uid="page_cache.article_save")

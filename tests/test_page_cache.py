@@ -297,12 +297,10 @@ def test_a_page_rendered_across_an_invalidation_is_never_served():
         page_cache.invalidate_pages()  # a publication commits while this page renders
         return HttpResponse(f"render {len(renders)}")
 
-    cached = page_cache.cache_public_page(view)
+    served = through_the_page_cache(view)
     factory = RequestFactory()
     for _ in range(2):
-        request = factory.get("/")
-        request.user = _Anonymous()
-        cached(request)
+        served(factory.get("/"))
     assert len(renders) == 2
 
 
@@ -314,12 +312,35 @@ def test_a_page_holding_a_csrf_token_is_never_stored():
         renders.append(1)
         return HttpResponse(f"<input value='{get_token(request)}'>")
 
-    cached = page_cache.cache_public_page(view)
+    served = through_the_page_cache(view)
     for _ in range(2):
-        request = RequestFactory().get("/")
-        request.user = _Anonymous()
-        cached(request)
+        served(RequestFactory().get("/"))
     assert len(renders) == 2
+
+
+def test_a_page_rendered_for_the_cache_is_served_from_it_without_the_view():
+    """The check the two tests above rely on: this same view is stored and served when it may be."""
+    renders = []
+
+    def view(request):
+        renders.append(1)
+        return HttpResponse("the same for everybody")
+
+    served = through_the_page_cache(view)
+    responses = [served(RequestFactory().get("/")) for _ in range(2)]
+    assert len(renders) == 1
+    assert is_hit(responses[1])
+    assert responses[1].content == b"the same for everybody"
+
+
+def through_the_page_cache(view):
+    """``view`` behind the page cache's middleware, as an anonymous reader's request reaches it."""
+
+    def with_user(request):
+        request.user = _Anonymous()
+        return page_cache.cache_public_page(view)(request)
+
+    return page_cache.PageCacheMiddleware(with_user)
 
 
 def test_a_head_request_is_answered_from_the_cache_but_never_fills_it(client, site):
@@ -403,3 +424,39 @@ def test_with_redis_a_hit_is_one_round_trip_and_the_client_is_made_once(client, 
         assert made == []
     finally:
         cache.clear()
+
+
+def test_a_returning_reader_served_from_the_cache_keeps_their_csrf_cookie_and_can_comment(site):
+    from django.middleware.csrf import _unmask_cipher_token
+
+    reader = Client(enforce_csrf_checks=True)
+    reader.get(site.get_absolute_url())  # fills the cache; the reader's cookie is set
+    secret = reader.cookies["csrftoken"].value
+    hit = reader.get(site.get_absolute_url())
+    assert is_hit(hit)
+    assert _unmask_cipher_token(csrf_of(hit)) == secret
+    assert hit.cookies["csrftoken"].value == secret  # renewed, not replaced
+    assert int(hit["Content-Length"]) == len(hit.content)
+    form = {"csrfmiddlewaretoken": csrf_of(hit), "name": "Guest", "email": "g@example.com", "body": "Hello"}
+    assert reader.post(f"{site.get_absolute_url()}comments/", form).status_code == 302
+
+
+def test_a_hit_carries_the_headers_the_inner_middleware_gave_the_page(client, site):
+    miss = client.get("/")
+    hit = client.get("/")
+    assert is_hit(hit) and not is_hit(miss)
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Type", "X-Content-Type-Options"):
+        assert hit[header] == miss[header]
+    assert int(hit["Content-Length"]) == len(hit.content)
+
+
+def test_pages_the_cache_never_holds_cost_it_no_round_trip(client, site, monkeypatch):
+    asked = []
+    lookup = page_cache.generation_and_page
+    monkeypatch.setattr(page_cache, "generation_and_page", lambda key: asked.append(key) or lookup(key))
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/accounts/login/").status_code == 200
+    assert client.get("/no-such-page/").status_code == 404
+    assert asked == []
+    client.get("/")
+    assert len(asked) == 1
