@@ -92,12 +92,14 @@ PARTS: list[tuple[str, Callable[[Frame], bool]]] = [
     ("ORM and SQL (django.db: models, queries; psycopg)", in_file("django/db/", "psycopg/")),
     ("Redis: every command (redis-py)", in_file("redis/")),
     ("Redis: a new client per cache call (Redis.__init__)", function("Redis.__init__", "redis/client.py")),
-    # Not cached_view itself: on a miss the view it wraps runs inside it.
+    # Not cached_view nor the middleware's __call__ itself: on a miss the view, or the rest of the stack, runs
+    # inside them.
     (
         "page cache: lookup, rebuilt page, CSRF token",
         lambda frame: (
             "blogsite/page_cache.py" in frame[1]
-            and frame[0] not in {"cache_public_page.<locals>.cached_view", "cached_view"}
+            and frame[0]
+            not in {"cache_public_page.<locals>.cached_view", "cached_view", "PageCacheMiddleware.__call__", "__call__"}
         ),
     ),
     ("counting the view (article_viewed)", function("record_view", "articles/view_counts.py")),
