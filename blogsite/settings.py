@@ -178,6 +178,9 @@ DATABASES = {
     )
 }
 _ON_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if _ON_POSTGRES:
+    # Django's backend, with a health check that costs no round trip (blogsite/postgres/base.py).
+    DATABASES["default"]["ENGINE"] = "blogsite.postgres"
 if _ON_POSTGRES and env_bool("DATABASE_PREPARED_STATEMENTS", True):
     # A page's queries are the same few statements with other parameters:
     # psycopg prepares one on the server after its PREPARE_THRESHOLD-th run

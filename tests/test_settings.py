@@ -81,7 +81,8 @@ def test_the_defaults_are_a_safe_development_site_on_sqlite():
 
 def test_postgres_and_redis_come_from_the_environment():
     found = read_settings(DATABASE_URL="postgres://someone@db.example:5433/blog", REDIS_URL="redis://127.0.0.1:6379/3")
-    assert found["engine"] == "django.db.backends.postgresql"
+    # Django's PostgreSQL backend with a cheaper health check (blogsite/postgres/base.py).
+    assert found["engine"] == "blogsite.postgres"
     assert found["cache"].endswith("RedisCache")
     assert found["page_cache_seconds"] == 60
     assert found["view_buffer_url"] == "redis://127.0.0.1:6379/3"
