@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from procrastinate.contrib.django import app
 
-from articles import view_counts
+from articles import readers, view_counts
 from articles.models import Article, ViewFlush
 from articles.signals import article_viewed
 from articles.tasks import flush_buffered_views
@@ -634,6 +634,21 @@ def test_a_reader_in_a_browser_counts_one_view(client, user_agent):
     article = published()
     assert visit(client, article, user_agent).status_code == 200
     assert counted_views(article) == 1
+
+
+@pytest.mark.django_db
+def test_user_agents_are_judged_alike_every_time_and_only_short_ones_are_remembered(client):
+    article = published()
+    for _ in range(2):  # the second verdict comes from memory
+        visit(client, article, CRAWLERS_AND_PREVIEWS["Googlebot"])
+        visit(client, article, BROWSERS["a Cubot phone"])
+    assert counted_views(article) == 2
+    remembered = readers.remembered_verdict.cache_info().currsize
+    # Longer than any browser's: matched, but not kept, whatever junk a client sends.
+    visit(client, article, BROWSERS["Chrome"] + " x" * 300 + " Googlebot/2.1")
+    visit(client, article, BROWSERS["Chrome"] + " y" * 300)
+    assert counted_views(article) == 3
+    assert readers.remembered_verdict.cache_info().currsize == remembered
 
 
 @pytest.mark.django_db
