@@ -68,9 +68,14 @@ class CommentForm(forms.ModelForm):
         signed-in reader's) for every reader. A form that carries anything of
         a reader's, their input and its errors, is rendered afresh.
         """
-        if self.is_bound or self.initial or any(field.initial is not None for field in self.fields.values()):
+        if self.is_bound or self.initial:
             return as_crispy_form(self)
-        key = (self.prefix, str(self.auto_id), *self.fields)
+        # The fields' own initial values (the model's defaults: notify_replies is
+        # False) are the same for every reader; one computed per form is not.
+        initials = [(name, field.initial) for name, field in self.fields.items()]
+        if any(callable(value) for _, value in initials):
+            return as_crispy_form(self)
+        key = (self.prefix, str(self.auto_id), repr(initials))
         html = _blank_form_html.get(key)
         if html is None:
             html = _blank_form_html[key] = as_crispy_form(self)

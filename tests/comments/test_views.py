@@ -9,9 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from articles.models import Article
+from comments import forms as comment_forms
 from comments.forms import CommentForm
 from comments.models import Comment
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,24 @@ def test_the_blank_form_is_what_crispy_writes(client, reader, signed_in):
     assert CommentForm(user=user).as_crispy_html() == fresh
     assert fresh in html
     assert ('id="id_name"' in fresh, 'id="id_body"' in fresh) == (not signed_in, True)
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["guest", "signed-in reader"])
+def test_crispy_writes_the_blank_form_once_and_a_reply_form_each_time(client, reader, signed_in, monkeypatch):
+    article = ArticleFactory(status="published")
+    shown = CommentFactory(article=article, status=Comment.Status.APPROVED)
+    if signed_in:
+        client.force_login(reader)
+    written = []
+    monkeypatch.setattr(comment_forms, "_blank_form_html", {})
+    monkeypatch.setattr(comment_forms, "as_crispy_form", lambda form: written.append(form) or as_crispy_form(form))
+
+    for _ in range(3):
+        assert client.get(article.get_absolute_url()).status_code == 200
+    assert len(written) == 1
+    # A reply form holds the comment it answers: written for its reader.
+    client.get(f"{article.get_absolute_url()}?reply={shown.pk}")
+    assert len(written) == 2 and written[-1].initial == {"parent": shown.pk}
 
 
 def test_an_invalid_submission_shows_errors_next_to_fields_with_input_kept_and_leaves_the_blank_form_blank(client):
