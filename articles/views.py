@@ -17,6 +17,7 @@ from comments.models import Comment
 from comments.replies import reply_target
 
 from . import shared_part
+from .cards import published_card_rows
 from .models import Article, ArticleRedirect, Category, Tag
 from .pagination import ArticlePaginationMixin
 from .readers import is_countable_read
@@ -27,10 +28,15 @@ from .view_counts import with_total_views
 
 
 class ArticleListView(ArticlePaginationMixin, ListView):
+    """The published articles, newest first, as their cards' rows (articles/cards.py); subclasses filter them."""
+
     template_name = "articles/article_list.html"
 
     def get_queryset(self):
-        return Article.objects.published().for_listing()
+        return published_card_rows()
+
+    def page_rows(self, page_queryset):
+        return page_queryset
 
 
 class CountedListingView(ArticleListView):
