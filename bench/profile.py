@@ -9,7 +9,8 @@ database with its own demo content (``seed_demo``): the tree of the
 revision ``--before`` (``git archive``, run with this checkout's virtualenv)
 and this checkout, in turns (before, now; now, before; …) for ``--rounds``
 rounds, so that a machine getting busier or quieter favours neither; a
-page's rate is its best round, its samples those of every round. For each
+page's rate is its median round (every round's is in the last table), its
+samples those of every round. For each
 page, ``bench/load.py``'s closed-loop generator runs for ``--seconds`` to
 measure requests/s, then again while ``py-spy record`` samples the worker
 (on-CPU samples only: a worker waiting in ``accept`` is not counted), and the
@@ -27,6 +28,7 @@ import argparse
 import datetime
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -167,6 +169,7 @@ class Measured:
     per_second: float
     errors: int
     profile: Profile
+    rounds: tuple[float, ...] = ()  # every round's rate, in the order they ran
 
 
 @contextmanager
@@ -231,7 +234,8 @@ def measure_tree(tree_name: str, tree: Path, pages: list[Page], args: argparse.N
             spy.wait(timeout=60)
             profile = read_profile(raw) if raw.exists() else Profile()
             errors = sum(run.failures.values())
-            print(f"{tree_name}, {page.label}: {run.per_second:.0f} req/s, {profile.samples} samples", flush=True)
+            rate = f"{run.per_second:.0f} req/s"
+            print(f"{tree_name}, {page.label}, {path}: {rate}, {profile.samples} samples", flush=True)
             results.append(Measured(tree_name, page, run.per_second, errors, profile))
     return results
 
@@ -272,6 +276,14 @@ def rates_table(before: list[Measured], now: list[Measured]) -> str:
     return markdown_table(headers, rows, right_aligned={1, 2, 3, 4, 5, 6, 7})
 
 
+def rounds_table(before: list[Measured], now: list[Measured]) -> str:
+    def each(measured: Measured) -> str:
+        return " · ".join(f"{rate:.0f}" for rate in measured.rounds)
+
+    rows = [[new.page.label, each(old), each(new)] for old, new in zip(before, now, strict=True)]
+    return markdown_table(["page", "before, each round", "now, each round"], rows, right_aligned={1, 2})
+
+
 def parts_table(old: Measured, new: Measured) -> str:
     rows = [[name, f"{old.profile.share(name):.1f} %", f"{new.profile.share(name):.1f} %"] for name, _ in PARTS]
     rows.append(["samples", str(old.profile.samples), str(new.profile.samples)])
@@ -307,12 +319,19 @@ def section(before: list[Measured], now: list[Measured], args: argparse.Namespac
     ]
     for old, new in zip(before[1:], now[1:], strict=True):
         parts += [f"### {new.page.label}", "", parts_table(old, new), "", top_functions(new), ""]
+    parts += ["### Requests per second of every round, in the order they ran", "", rounds_table(before, now), ""]
     parts.append(end)
     return "\n".join(parts).rstrip() + "\n"
 
 
 def combined(rounds: list[list[Measured]]) -> list[Measured]:
-    """Each page's best rate over the rounds (what the other load on the machine took least of), every sample."""
+    """Each page's median rate over the rounds, every sample.
+
+    The median, not the best: one round of one page once ran at twice its
+    other rounds (the before tree's category page, 153 req/s against 80 and 79)
+    while the pages around it did not move, which a best round would take as
+    the tree's rate.
+    """
     pages = []
     for runs in zip(*rounds, strict=True):
         profile = Profile()
@@ -320,8 +339,9 @@ def combined(rounds: list[list[Measured]]) -> list[Measured]:
             profile.samples += run.profile.samples
             profile.parts.update(run.profile.parts)
             profile.own.update(run.profile.own)
-        best = max(run.per_second for run in runs)
-        pages.append(Measured(runs[0].tree, runs[0].page, best, sum(run.errors for run in runs), profile))
+        rates = tuple(run.per_second for run in runs)
+        errors = sum(run.errors for run in runs)
+        pages.append(Measured(runs[0].tree, runs[0].page, statistics.median(rates), errors, profile, rates))
     return pages
 
 
