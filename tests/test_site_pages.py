@@ -2,8 +2,12 @@
 
 import io
 import logging
+import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.template import loader
 from django.test import Client, RequestFactory, override_settings
@@ -39,6 +43,14 @@ urlpatterns = [
 handler403 = "blogsite.views.permission_denied"
 handler404 = "blogsite.views.page_not_found"
 handler500 = "blogsite.views.server_error"
+
+
+@pytest.mark.django_db
+def test_every_page_names_the_site_icon_and_the_icon_is_served(client):
+    html = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+    found = finders.find(icon.removeprefix(django_settings.STATIC_URL))
+    assert found is not None and Path(found).read_text().startswith("<svg")
 
 
 def test_robots_txt_allows_all_but_private_areas_and_names_the_sitemap(client):
