@@ -106,10 +106,10 @@ def published_card_rows() -> QuerySet:
 
     Built once per process: resolving fifteen columns across three joins is
     about a quarter of a listing query's cost in Django (median 1.83 → 1.34 ms
-    when it is skipped), and it is the same for every listing. Each listing filters a clone of it; this one
-    is never evaluated, so it holds no rows.
+    when it is skipped), and it is the same for every listing. Each listing
+    filters a clone of it; this one is never evaluated, so it holds no rows.
     """
-    return card_rows(Article.objects.published()).order_by("-published_at", "-pk")
+    return card_rows(Article.objects.published().newest_first())
 
 
 def listing_cards(rows: QuerySet) -> list[Card]:

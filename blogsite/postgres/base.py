@@ -3,7 +3,7 @@
 With ``CONN_HEALTH_CHECKS``, Django checks a connection kept from an earlier
 request before its first query by running ``SELECT 1``: a round trip to the
 server on every request that touches the database, about 8 % of a rendered
-listing page (docs/benchmarks.md). What it is there to catch is a connection
+listing page (measured in process, A/B: the README's "Serving pages fast"). What it is there to catch is a connection
 the server has closed while it sat idle: a restart, an idle timeout, an
 administrator's ``pg_terminate_backend``. In each case the server sends its
 error message and closes the socket, so the client's socket turns readable,
