@@ -1,0 +1,153 @@
+"""Lookups by one value whose SQL is compiled once per connection, not once per request.
+
+The category, tag and author pages find their row by a slug or a username:
+the same SQL every time but for one parameter, yet Django compiled it anew
+for each request, 400–700 µs of the author's 1.1–1.7 ms lookup (its SQL runs
+in 110–160 µs) and most of a category's 0.4–0.56 ms. A PreparedLookup compiles
+once per thread and database alias, then binds the value into the compiled
+parameters and builds the instance as Django's ModelIterable does.
+
+Not supported: anything but one str value bound as given (a lookup that
+rewrites it, such as ``contains``, is refused when compiled), and querysets
+whose SQL depends on the value.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.query import ModelIterable, RelatedPopulator, get_related_populators
+from django.http import Http404
+
+M = TypeVar("M", bound=models.Model)
+
+# Stands in for the value while the query compiles, and is then looked for in
+# the parameters by identity. Its capitals, LIKE wildcards, backslash and
+# spaces make a lookup that escapes, folds or trims its value put another
+# string there, so such a lookup is refused instead of binding the raw value.
+SENTINEL = " Prepared%_\\Lookup "
+
+
+@dataclass(slots=True)
+class CompiledLookup:
+    """One connection's SQL for a lookup, and what ModelIterable would use to make its row an instance."""
+
+    connection: BaseDatabaseWrapper
+    sql: str
+    params: list[Any]
+    value_index: int
+    col_count: int
+    model: type[models.Model]
+    model_columns: slice
+    init_list: list[str]
+    converters: list[tuple[int, list, Any]]
+    related_populators: list[RelatedPopulator]
+    annotation_col_map: dict[str, int]
+
+    def rows(self, value: str) -> list:
+        params = list(self.params)
+        params[self.value_index] = value
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            return cursor.fetchall()
+
+    def instance(self, row) -> models.Model:
+        row = list(row[: self.col_count])
+        for position, converters, expression in self.converters:
+            value = row[position]
+            for convert in converters:
+                value = convert(value, expression, self.connection)
+            row[position] = value
+        obj = self.model.from_db(self.connection.alias, self.init_list, row[self.model_columns])
+        for populator in self.related_populators:
+            populator.populate(row, obj)
+        for name, position in self.annotation_col_map.items():
+            setattr(obj, name, row[position])
+        return obj
+
+
+class PreparedLookup(Generic[M]):
+    """``get_object_or_404(queryset, **{lookup: value})`` for a str value, its SQL compiled once per connection."""
+
+    def __init__(self, queryset: models.QuerySet[M], lookup: str) -> None:
+        if (
+            queryset._iterable_class is not ModelIterable
+            or queryset._prefetch_related_lookups
+            or queryset._known_related_objects
+        ):
+            raise ImproperlyConfigured("A PreparedLookup makes plain instances: no values() nor prefetch_related().")
+        self.queryset = queryset
+        self.lookup = lookup
+        # One CompiledLookup per database alias, as an attribute named by it.
+        self._per_thread = threading.local()
+
+    def get_or_404(self, value: str) -> M:
+        try:
+            return self.get(value)
+        except self.queryset.model.DoesNotExist:
+            raise Http404(f"No {self.queryset.model._meta.object_name} matches the given query.") from None
+
+    def get(self, value: str) -> M:
+        if not isinstance(value, str):
+            # None, for one, would need IS NULL: other SQL than the compiled one.
+            raise TypeError(f"A PreparedLookup takes a str, not {type(value).__name__}.")
+        compiled = self.compiled(self.queryset.db)
+        rows = compiled.rows(value)
+        model = self.queryset.model
+        if not rows:
+            raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+        if len(rows) > 1:
+            raise model.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}.")
+        return compiled.instance(rows[0])
+
+    def compiled(self, db: str) -> CompiledLookup:
+        connection = connections[db]
+        compiled = getattr(self._per_thread, db, None)
+        # The converters are bound to the connection they were made for.
+        if compiled is None or compiled.connection is not connection:
+            compiled = self.compile(connection)
+            setattr(self._per_thread, db, compiled)
+        return compiled
+
+    def compile(self, connection: BaseDatabaseWrapper) -> CompiledLookup:
+        queryset = self.queryset.filter(**{self.lookup: SENTINEL})
+        # As QuerySet.get(): no ordering, and a LIMIT that tells one row from several.
+        if queryset.query.can_filter() and not queryset.query.distinct_fields:
+            queryset = queryset.order_by()
+        queryset.query.set_limits(high=2)
+        compiler = queryset.query.get_compiler(using=connection.alias)
+        sql, params = compiler.as_sql()
+        positions = [index for index, param in enumerate(params) if param is SENTINEL]
+        if len(positions) != 1:
+            raise ImproperlyConfigured(
+                f"{self.lookup!r} must bind its value as one parameter, unchanged: found it {len(positions)} times"
+                f" in {params!r}."
+            )
+        # What ModelIterable and SQLCompiler.results_iter() read from the compiler after executing.
+        columns = [expression for expression, _sql, _alias in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            raise ImproperlyConfigured("A PreparedLookup does not select composite fields.")
+        klass_info = compiler.klass_info
+        select_fields = klass_info["select_fields"]
+        model_columns = slice(select_fields[0], select_fields[-1] + 1)
+        return CompiledLookup(
+            connection=connection,
+            sql=sql,
+            params=list(params),
+            value_index=positions[0],
+            col_count=compiler.col_count,
+            model=klass_info["model"],
+            model_columns=model_columns,
+            init_list=[column[0].target.attname for column in compiler.select[model_columns]],
+            converters=[
+                (position, converters, expression)
+                for position, (converters, expression) in compiler.get_converters(columns).items()
+            ],
+            related_populators=get_related_populators(klass_info, compiler.select, connection.alias),
+            annotation_col_map=compiler.annotation_col_map,
+        )
