@@ -72,13 +72,22 @@ def is_speculative(request: HttpRequest) -> bool:
     return any(word in request.META.get(header, "").lower() for header, word in SPECULATIVE_HEADERS.items())
 
 
+# Set in the environ of a request whose view the page cache's front has counted,
+# or sent to Redis unanswered (blogsite/page_cache_front.py): not counted again.
+VIEW_SENT = "blogsite.view_sent"
+
+
 def is_countable_read(request: HttpRequest) -> bool:
-    """A GET by a person who asked for the page: no HEAD, no prefetch, no crawler.
+    """A GET by a person who asked for the page: no HEAD, no prefetch, no crawler, not counted yet.
 
     A missing or empty User-Agent counts: it names no robot, the view count is
     a tally rather than an audit, and a reader behind a privacy proxy that
     strips the header is still a reader.
     """
+    return is_read_by_a_person(request) and VIEW_SENT not in request.META
+
+
+def is_read_by_a_person(request: HttpRequest) -> bool:
     return (
         request.method == "GET" and not is_speculative(request) and not is_bot(request.META.get("HTTP_USER_AGENT", ""))
     )

@@ -37,6 +37,9 @@ from .view_counts import record_view
 logger = logging.getLogger(__name__)
 
 # Set by pre_save, consumed by post_save of the same save.
+# The receiver that counts views; the page cache's front counts them itself
+# when it is the only one (blogsite/page_cache_front.py).
+COUNT_VIEW_UID = "articles.count_view"
 _TRANSITION_ATTR = "_article_transition"
 # Set by pre_delete, consumed by post_delete of the same delete.
 _STORED_ATTR = "_article_stored_before_delete"
@@ -187,6 +190,6 @@ def register() -> None:
     post_delete.connect(count_article_delete, sender=Article, dispatch_uid="articles.count_article_delete")
     pre_delete.connect(note_articles_losing_category, sender=Category, dispatch_uid="articles.note_losing_category")
     post_delete.connect(keep_revisions_without_category, sender=Category, dispatch_uid="articles.revisions_no_category")
-    article_viewed.connect(count_view, sender=Article, dispatch_uid="articles.count_view")
+    article_viewed.connect(count_view, sender=Article, dispatch_uid=COUNT_VIEW_UID)
     tag_counts.register()
     pre_create_historical_record.connect(record_source, sender=ArticleRevision, dispatch_uid="articles.record_source")

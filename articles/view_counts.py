@@ -62,16 +62,47 @@ class BufferUnreachable(Exception):
 
 
 @functools.lru_cache(maxsize=8)
-def _client(url: str) -> redis.Redis:
+def _client(url: str, *, decode_responses: bool = True) -> redis.Redis:
     # No retries: HINCRBY resent after a lost reply would count the view twice.
     # The pool reconnects by itself after a fork (gunicorn workers, tests).
     return redis.Redis.from_url(
         url,
-        decode_responses=True,
+        decode_responses=decode_responses,
         socket_connect_timeout=CONNECT_TIMEOUT,
         socket_timeout=SOCKET_TIMEOUT,
         retry=Retry(NoBackoff(), 0),
     )
+
+
+def counting_client(url: str) -> redis.Redis:
+    """A client of ``url`` that never resends a command, replying in bytes, for ``send_once``."""
+    return _client(url, decode_responses=False)
+
+
+def send_once(client: redis.Redis, *command):
+    """Send a command that counts views once, and return Redis's reply.
+
+    The connection is taken by hand to tell "never sent" (connection refused,
+    or Redis answered with an error such as out of memory: BufferUnreachable,
+    nothing was counted, so count elsewhere) from "sent, reply lost" (any
+    other RedisError: Redis may well have counted, and counting again would
+    be a double).
+    """
+    pool: ConnectionPool = client.connection_pool
+    try:
+        connection = pool.get_connection()  # connects, or raises before anything is sent
+    except redis.RedisError as error:
+        raise BufferUnreachable(str(error)) from error
+    try:
+        connection.send_command(*command)
+        return connection.read_response()
+    except redis.ResponseError as error:
+        raise BufferUnreachable(str(error)) from error
+    except redis.RedisError:
+        connection.disconnect()
+        raise
+    finally:
+        pool.release(connection)
 
 
 @dataclass(frozen=True)
@@ -91,28 +122,8 @@ class ViewBuffer:
         return f"{self.prefix}:batch:{batch_id}"
 
     def add_view(self, article_id: int) -> None:
-        """HINCRBY the live hash; BufferUnreachable when the view surely did not reach Redis.
-
-        The connection is taken by hand to tell "never sent" (connection
-        refused: count the view in the database) from "sent, reply lost"
-        (Redis may well have counted it: counting it again would be a double).
-        """
-        pool: ConnectionPool = self.client.connection_pool
-        try:
-            connection = pool.get_connection()  # connects, or raises before anything is sent
-        except redis.RedisError as error:
-            raise BufferUnreachable(str(error)) from error
-        try:
-            connection.send_command("HINCRBY", self.live_key, article_id, 1)
-            connection.read_response()
-        except redis.ResponseError as error:
-            # Redis answered with an error (out of memory, …): it did not count it.
-            raise BufferUnreachable(str(error)) from error
-        except redis.RedisError:
-            connection.disconnect()
-            raise
-        finally:
-            pool.release(connection)
+        """HINCRBY the live hash; BufferUnreachable when the view surely did not reach Redis (``send_once``)."""
+        send_once(self.client, "HINCRBY", self.live_key, article_id, 1)
 
     def pending(self, article_ids: list[int]) -> dict[int, int]:
         values = self.client.hmget(self.live_key, article_ids)

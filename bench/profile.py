@@ -87,6 +87,8 @@ def function(name: str, file_fragment: str) -> Callable[[Frame], bool]:
 
 
 PARTS: list[tuple[str, Callable[[Frame], bool]]] = [
+    # A hit the front answers never reaches WSGIHandler; everything else runs inside both.
+    ("the front: the whole request (PageCacheFront)", function("PageCacheFront.__call__", "page_cache_front.py")),
     ("Django: the whole request (WSGIHandler)", function("WSGIHandler.__call__", "django/core/handlers/wsgi.py")),
     ("templates (django.template)", in_file("django/template/")),
     ("crispy-forms", in_file("crispy_forms/", "crispy_bootstrap5/")),
@@ -97,11 +99,17 @@ PARTS: list[tuple[str, Callable[[Frame], bool]]] = [
     # Not cached_view nor the middleware's __call__ itself: on a miss the view, or the rest of the stack, runs
     # inside them.
     (
-        "page cache: lookup, rebuilt page, CSRF token",
+        "page cache: lookup (and the front's count), rebuilt page, CSRF token",
         lambda frame: (
-            "blogsite/page_cache.py" in frame[1]
+            ("blogsite/page_cache.py" in frame[1] or "blogsite/page_cache_front.py" in frame[1])
             and frame[0]
-            not in {"cache_public_page.<locals>.cached_view", "cached_view", "PageCacheMiddleware.__call__", "__call__"}
+            not in {
+                "cache_public_page.<locals>.cached_view",
+                "cached_view",
+                "PageCacheMiddleware.__call__",
+                "PageCacheFront.__call__",
+                "__call__",
+            }
         ),
     ),
     ("counting the view (article_viewed)", function("record_view", "articles/view_counts.py")),

@@ -56,6 +56,9 @@ CACHE_GENERATION = "page_cache_generation"
 STORABLE = "page_cache_hook"
 # Marks the views that cache_public_page wraps.
 CACHED_VIEW = "serves_from_page_cache"
+# In the environ of a request the front (page_cache_front.py) looked up and missed: (key, generation).
+# Not an HTTP_ name: no request header can set it.
+FRONT_LOOKUP = "blogsite.page_cache_lookup"
 # In the page's key: a deploy that stores pages in another shape never reads an older one's.
 PAGE_FORMAT = 2
 
@@ -126,6 +129,16 @@ def page_key(request: HttpRequest) -> str:
     return f"page_cache:page:v{PAGE_FORMAT}:{address}"
 
 
+def article_keys(key: str) -> tuple[str, str]:
+    """Beside an article page's entry: its article's id and the generation it was filed under.
+
+    Plain integers (the cache pickles anything else, the entry included), so
+    a Lua script can read them: the front counts a hit's view in the round
+    trip that finds the page (blogsite/page_cache_front.py).
+    """
+    return f"{key}:article", f"{key}:generation"
+
+
 def generation_and_page(key: str) -> tuple[int | None, tuple | None]:
     """The current generation and the page stored under ``key`` if it was filed under it."""
     found = cache.get_many([GENERATION_KEY, key])
@@ -164,15 +177,19 @@ class PageCacheMiddleware:
             or not is_cached_path(request.path_info)
         ):
             return self.get_response(request)
-        key = page_key(request)
-        try:
-            generation, stored = generation_and_page(key)
-        except Exception:
-            # An unreachable cache slows the site down; it never takes it down.
-            logger.warning("Page cache unavailable: serving %s live", request.path, exc_info=True)
-            return self.get_response(request)
-        if stored is not None:
-            return self.serve_hit(request, *stored)
+        if FRONT_LOOKUP in request.META:
+            # The front looked this request up already, and missed.
+            key, generation = request.META[FRONT_LOOKUP]
+        else:
+            key = page_key(request)
+            try:
+                generation, stored = generation_and_page(key)
+            except Exception:
+                # An unreachable cache slows the site down; it never takes it down.
+                logger.warning("Page cache unavailable: serving %s live", request.path, exc_info=True)
+                return self.get_response(request)
+            if stored is not None:
+                return self.serve_hit(request, *stored)
         if generation is None:
             return self.get_response(request)
         setattr(request, CACHE_GENERATION, generation)
@@ -201,8 +218,13 @@ class PageCacheMiddleware:
         headers = [(name, value) for name, value in response.items() if name.lower() != "content-length"]
         note = getattr(response, "page_cache_note", {})
         entry = (generation, response.status_code, headers, response.content, note, hook)
+        entries = {key: entry}
+        if note.get("article"):
+            article_key, filed_key = article_keys(key)
+            entries |= {article_key: note["article"], filed_key: generation}
         try:
-            cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
+            # In one MULTI on Redis: the keys beside the entry are never from another store.
+            cache.set_many(entries, timeout=settings.PAGE_CACHE_SECONDS)
         except Exception:
             logger.warning("Page cache unavailable: %s not stored", request.path, exc_info=True)
 

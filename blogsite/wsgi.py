@@ -13,4 +13,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "blogsite.settings")
 
-application = get_wsgi_application()
+# Django's handler, with the page cache's hits answered in front of it.
+django_application = get_wsgi_application()
+
+from blogsite.page_cache_front import PageCacheFront  # noqa: E402 (needs the settings above)
+
+application = PageCacheFront(django_application)
