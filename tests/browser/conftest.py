@@ -19,6 +19,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from blogsite.page_cache_front import PageCacheFront
+
 CHROMIUM = Path("/usr/bin/chromium")
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 # Playwright waits up to 30 s by default; a page that is not there should fail faster than that.
@@ -78,6 +80,10 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 @pytest.fixture(scope="session")
 def base_url(live_server: Any) -> str:
+    # The site's WSGI application is the page cache's front around Django's handler (blogsite/wsgi.py):
+    # the live server's is too, so a browser is served cache hits the way gunicorn serves them.
+    server = live_server.thread.httpd
+    server.set_app(PageCacheFront(server.get_app()))
     # Relative URLs in page.goto() and expect(page).to_have_url() resolve against the live server.
     return live_server.url
 

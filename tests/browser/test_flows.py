@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import datetime
 import re
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article
+from articles.view_counts import pending_views
 from authors.services import follow_author
 from comments.models import Comment
 from tests.browser.conftest import unavailable
+from tests.conftest import require_redis
 from tests.factories import ArticleFactory, UserFactory, make_author
 
 try:
@@ -29,6 +34,10 @@ except ImportError:
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
+REDIS_BACKEND = "blogsite.redis_cache.SharedClientRedisCache"
+# The page cache tests' Redis databases (tests/test_page_cache_front.py): the same server, as make serve has it.
+BROWSER_CACHE_URL = "redis://127.0.0.1:6379/14"
+BROWSER_BUFFER_URL = "redis://127.0.0.1:6379/15"
 
 
 def visit(page: Page, path: str) -> None:
@@ -130,9 +139,33 @@ def test_guest_comment_waits_for_moderation_then_shows(page: Page, new_context: 
     expect(page.get_by_role("heading", name="1 comment", exact=True)).to_be_visible()
 
 
-def test_two_readers_comment_from_the_cached_article_page(page: Page, new_context: Any, settings: Any) -> None:
-    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.PAGE_CACHE_SECONDS = 60  # the page cache as make serve runs it (shared with the live server)
+@pytest.fixture(params=["in memory", "on Redis"])
+def page_cache_and_views(request: Any, settings: Any) -> Iterator[None]:
+    """The page cache in this process's memory, views in the row; or both on Redis, as make serve has them.
+
+    On Redis the live server's front (tests/browser/conftest.py) finds the page and counts its view in one
+    Lua script (blogsite/page_cache_front.py).
+    """
+    settings.PAGE_CACHE_SECONDS = 60  # shared with the live server, which runs in this process
+    if request.param == "in memory":
+        settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        settings.VIEW_BUFFER_URL = ""
+        yield
+        return
+    require_redis(BROWSER_CACHE_URL)
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": REDIS_BACKEND, "LOCATION": BROWSER_CACHE_URL}}
+    settings.VIEW_BUFFER_URL = BROWSER_BUFFER_URL
+    settings.VIEW_BUFFER_PREFIX = f"test:browser:{uuid.uuid4().hex}"
+    redis.Redis.from_url(BROWSER_CACHE_URL).flushdb()
+    yield
+    redis.Redis.from_url(BROWSER_CACHE_URL).flushdb()
+    buffer = redis.Redis.from_url(BROWSER_BUFFER_URL)
+    leftovers = list(buffer.scan_iter(f"{settings.VIEW_BUFFER_PREFIX}:*"))
+    if leftovers:
+        buffer.delete(*leftovers)
+
+
+def test_two_readers_comment_from_the_cached_article_page(page: Page, new_context: Any, page_cache_and_views) -> None:
     article = ArticleFactory(title="Cached and commented", status=Article.Status.PUBLISHED)
     first, second = page, new_context().new_page()
 
@@ -149,7 +182,8 @@ def test_two_readers_comment_from_the_cached_article_page(page: Page, new_contex
 
     assert sorted(Comment.objects.values_list("name", flat=True)) == ["First Reader", "Second Reader"]
     # Each read it twice, once from the cache: before commenting, and where the comment led back to.
-    assert Article.objects.get(pk=article.pk).view_count == 4
+    stored = Article.objects.get(pk=article.pk).view_count
+    assert stored + pending_views([article.pk]).get(article.pk, 0) == 4
 
 
 def test_two_signed_in_readers_comment_on_the_article_shared_between_them(
