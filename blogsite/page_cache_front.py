@@ -32,7 +32,7 @@ from django.core.cache import cache
 from django.core.cache.backends.redis import RedisSerializer
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_script_name
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_path_info, get_script_name
 from django.http import HttpResponse
 from django.middleware.security import SecurityMiddleware
 from django.urls import set_script_prefix, set_urlconf
@@ -72,7 +72,12 @@ class PageCacheFront:
         self.serve_stored = convert_exception_to_response(self.serve_stored_page)
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        if not self.answers_hits or settings.PAGE_CACHE_SECONDS <= 0:
+        if (
+            not self.answers_hits
+            or settings.PAGE_CACHE_SECONDS <= 0
+            # As WSGIRequest reads it; any other page (the health check, a form, the admin) costs nothing more.
+            or not page_cache.is_cached_path(get_path_info(environ) or "/")
+        ):
             return self.handler(environ, start_response)
         set_script_prefix(get_script_name(environ))
         request = WSGIRequest(environ)
@@ -95,7 +100,6 @@ class PageCacheFront:
         """The stored page to serve this request, or None; a miss leaves its lookup in the environ."""
         if (
             not page_cache.is_cacheable_request(request)
-            or not page_cache.is_cached_path(request.path_info)
             # SecurityMiddleware answers these with a redirect to https.
             or (settings.SECURE_SSL_REDIRECT and not request.is_secure())
         ):
