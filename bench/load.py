@@ -910,7 +910,8 @@ anonymous reader, so the page cache serves it (*from cache*: the share of
 responses that were hits; a hit counts its view before it is served), against
 two sites up side by side on the same database: *in the row*, each view is an
 F() UPDATE of the article (`VIEW_BUFFER_URL` empty); *buffered*, each view is
-a Redis HINCRBY and `flush_views` (the task workers' periodic flush every 5 s,
+a Redis HINCRBY, in the Lua script that finds the page
+(`blogsite/page_cache_front.py`), and `flush_views` (the task workers' periodic flush every 5 s,
 and one more after the run) moves the counts into the row (`articles/view_counts.py`). The runs
 alternate (in the row, buffered, buffered, in the row, …: neither mode always
 goes first), {args.hot_seconds:g} s each; a figure is the median of the runs,
@@ -921,11 +922,12 @@ exact: after it (and the final flush when buffered) the article's
 **What the figures mean.** With the page served from the cache, a request
 is the cache lookup, the reader's CSRF token put into the stored page, and
 the count: in the row, an UPDATE of the one article row that every request
-takes in turn, committed (and fsynced) once per view; buffered, one Redis
-HINCRBY. Requests/s and latency on this machine are bound by CPU, shared by
-gunicorn, PostgreSQL, Redis and the load generator; the table of single runs
-below shows the run-to-run spread: compare the ranges, not only the medians;
-a run while other work shares the cores can turn them round.
+takes in turn, committed (and fsynced) once per view, after the lookup's round
+trip; buffered, nothing more: the lookup's one Lua script counts the view too.
+Requests/s and latency on this machine are bound by CPU, shared by gunicorn,
+PostgreSQL, Redis and the load generator; the table of single runs below
+shows the run-to-run spread: compare the ranges, not only the medians; a run
+while other work shares the cores can turn them round.
 The figures that show the hotspot are read from PostgreSQL
 around each run ({SETTLE_SECONDS} s after its last request, once every backend
 has published its counters), per 1,000 successful views: *commits* is the rise
