@@ -2,8 +2,9 @@
 
 ``PageCacheMiddleware`` answers a hit before the session, the user and the
 view, but behind the handler: its signals, the URLconf, SecurityMiddleware,
-WhiteNoise, and an exception wrapper around each of them. For the hot article
-page that was a quarter of a hit (cProfile, docs/benchmarks.md). This WSGI
+WhiteNoise, and an exception wrapper around each of them. Measured in process
+on the demo data, a hot article hit took about 840 µs through the middleware
+and 580 µs here (about 650 µs for ``/healthz``). This WSGI
 application sits in front of Django's and serves the hit itself, with the
 middleware's own code (``PageCacheMiddleware.serve_hit``: the on-hit hook that
 counts the view, this reader's CSRF token and cookie), then adds what the
@@ -171,8 +172,8 @@ class OneTripLookup:
     """The page cache's lookup as one Lua script, which also counts the article page's view.
 
     It takes the place of two round trips (the MGET of the generation and the
-    page, then the view buffer's HINCRBY), which were most of a hit's cost
-    (docs/benchmarks.md). The view is counted in the script only when the
+    page, then the view buffer's HINCRBY), which were 43 % of a hit under
+    cProfile. The view is counted in the script only when the
     buffer is a database of the cache's own Redis server and ``count_view`` is
     the only receiver of ``article_viewed``; otherwise the page's on-hit hook
     counts it, as on any hit.
