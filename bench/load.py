@@ -86,6 +86,7 @@ from bench.common import (  # noqa: E402
     throwaway_postgres_database,
     write_section,
 )
+from bench.cpu_use import KINDS, MACHINE, CpuUse  # noqa: E402
 
 PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
 SECTION_START, SECTION_END = section_markers(__file__)
@@ -113,6 +114,7 @@ class Run:
     cache_hits: int = 0
     counted: int | None = None  # the article's view_count rise over the run, for the article pages
     reference: Run | None = None  # the baseline of its ratios, when not the first run (another gunicorn)
+    cpu: CpuUse = field(default_factory=CpuUse)  # CPU spent on the machine during the run, by kind of process
 
     @property
     def exact(self) -> bool:
@@ -182,12 +184,14 @@ def hammer(port: int, path: str, *, seconds: float, concurrency: int, label: str
             run.cache_hits += hits
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    run.cpu.start()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     run.seconds = time.perf_counter() - started
+    run.cpu.stop()
     return run
 
 
@@ -703,10 +707,13 @@ def goals_table(runs: list[Run], hot: list[HotRun]) -> str:
             continue
         times = median_rate(buffered) / median_rate(direct) if median_rate(direct) else 0.0
         exact = all(entry.exact for entry in direct + buffered)
+        row, lookup = (cpu_ms([entry.run for entry in entries]) for entries in (direct, buffered))
+        cost = f"; CPU per view {row / lookup:.2f}× less buffered" if row and lookup else ""
         goal(
             f"hot article ({variant.replace(' / ', ' clients, ')} workers), from the cache: buffered ≥ 3× in the "
             "row, exact totals",
-            f"{times:.2f}×, {sum(entry.exact for entry in direct + buffered)}/{len(direct + buffered)} runs exact",
+            f"{times:.2f}×, {sum(entry.exact for entry in direct + buffered)}/{len(direct + buffered)} runs exact"
+            + cost,
             times >= 3 and exact,
         )
     return markdown_table(["goal (issue 10)", "this run", "holds"], rows, right_aligned=set())
@@ -773,6 +780,31 @@ def hot_summary_table(hot: list[HotRun], baseline: Run) -> str:
     return markdown_table(headers, rows, right_aligned=set(range(2, len(headers))))
 
 
+def cpu_ms(runs: list[Run], kind: str = MACHINE) -> float | None:
+    """The median of the runs' CPU milliseconds per successful request, or None where none was measured."""
+    figures = [figure for run in runs if (figure := run.cpu.ms_per(run.successes, kind)) is not None]
+    return statistics.median(figures) if figures else None
+
+
+def cpu_cell(figure: float | None) -> str:
+    return "—" if figure is None else f"{figure:.2f}"
+
+
+def cpu_table(hot: list[HotRun], baseline: Run) -> str:
+    """CPU milliseconds per request, on the whole machine and by kind of process: the cost behind each rate."""
+    rows = [["/healthz (the baseline)", f"{baseline.per_second:.0f}", *cpu_cells([baseline])]]
+    for (variant, mode), entries in by_mode(hot).items():
+        runs = [entry.run for entry in entries]
+        label = f"hot article, {variant}, {'buffered' if mode == BUFFERED else 'in the row'}"
+        rows.append([label, f"{median_rate(entries):.0f}", *cpu_cells(runs)])
+    headers = ["CPU ms per request, in", "requests/s", "machine", *KINDS]
+    return markdown_table(headers, rows, right_aligned=set(range(1, len(headers))))
+
+
+def cpu_cells(runs: list[Run]) -> list[str]:
+    return [cpu_cell(cpu_ms(runs, kind)) for kind in (MACHINE, *KINDS)]
+
+
 def cache_share(run: Run) -> float:
     return 100 * run.cache_hits / run.successes if run.successes else 0.0
 
@@ -781,7 +813,7 @@ def waits(entries: list[HotRun]) -> list[float]:
     return [100 * entry.locks.with_waiter / max(entry.locks.samples, 1) for entry in entries]
 
 
-def hot_reading(hot: list[HotRun]) -> str:
+def hot_reading(hot: list[HotRun], baseline: Run) -> str:
     """What this run's medians say, buffered against in the row, for each group."""
     grouped = by_mode(hot)
     sentences = []
@@ -806,9 +838,21 @@ def hot_reading(hot: list[HotRun]) -> str:
             f"{wal_buffered / 1024:.1f} KiB of WAL instead of {wal_direct / 1024:.0f} KiB"
             + (f" ({wal_direct / wal_buffered:.0f}× less)" if wal_buffered else "")
             + f"; a backend waited for a lock in {spread(waits(direct), '.0f')} % of the samples in the row "
-            f"and {spread(waits(buffered), '.0f')} % buffered."
+            f"and {spread(waits(buffered), '.0f')} % buffered." + cost_reading(direct, buffered, baseline)
         )
     return "**Reading this run.** " + " ".join(sentences)
+
+
+def cost_reading(direct: list[HotRun], buffered: list[HotRun], baseline: Run) -> str:
+    row, lookup = (cpu_ms([entry.run for entry in entries]) for entries in (direct, buffered))
+    healthz = cpu_ms([baseline])
+    if not row or not lookup or healthz is None:
+        return ""
+    return (
+        f" A view cost {row:.2f} ms of the machine's CPU in the row and {lookup:.2f} ms buffered "
+        f"({row / lookup:.2f}×), and a request for /healthz {healthz:.2f} ms: while the cores bound the rate, "
+        "the first ratio is the most buffered counting can serve over the row."
+    )
 
 
 def hot_runs_table(hot: list[HotRun]) -> str:
@@ -851,6 +895,21 @@ def hot_runs_table(hot: list[HotRun]) -> str:
 def server_version() -> str:
     with postgres_admin_connection() as admin:
         return admin.execute("SHOW server_version").fetchone()[0].split()[0]
+
+
+CPU_EXPLANATION = """\
+**CPU per request** (`bench/cpu_use.py`), in milliseconds, the median of a
+group's runs: the CPU time the cores spent during a run (`/proc/stat`: user,
+system and interrupts; not idle, I/O wait or time stolen by the host) divided
+by its successful requests, and the same for each kind of process
+(`/proc/<pid>/stat`: gunicorn's master and workers of both sites, every
+PostgreSQL backend and its writers, Redis, the load generator itself, and
+the rest: the task workers, supervisord, the kernel's threads). The machine's
+column is more than the sum of the others by the kernel's work for
+processes that is not charged to them (network interrupts). With the cores
+the bound, the ratio of two rows' machine figures is the most one can serve
+over the other, whatever the code above them; the generator's own share is
+what a client on another machine would leave to the server."""
 
 
 def section(runs: list[Run], hot: list[HotRun], unavailable: str, args: argparse.Namespace, argv: list[str]) -> str:
@@ -960,7 +1019,9 @@ such counter (its `conflicts` are recovery conflicts on a standby, and
         pages_table(runs),
         reflowed(hot_explanation),
         hot_summary_table(hot, runs[0]),
-        *([] if unavailable else [reflowed(hot_reading(hot))]),
+        *([] if unavailable else [reflowed(hot_reading(hot, runs[0]))]),
+        reflowed(CPU_EXPLANATION),
+        cpu_table(hot, runs[0]),
         "Each run, in the order they ran:",
         hot_runs_table(hot),
         "**Issue 10's goals, against this run's figures** (ratios from this run; a goal against the figures"
@@ -1054,6 +1115,8 @@ def main(argv: list[str]) -> int:
     print(pages_table(runs))
     print()
     print(hot_summary_table(hot, runs[0]))
+    print()
+    print(cpu_table(hot, runs[0]))
     print()
     print(hot_runs_table(hot))
     print()

@@ -177,7 +177,9 @@ class Measured:
     per_second: float
     errors: int
     profile: Profile
+    worker_ms: float | None = None  # CPU milliseconds of the gunicorn worker per request (bench/cpu_use.py)
     rounds: tuple[float, ...] = ()  # every round's rate, in the order they ran
+    worker_rounds: tuple[float | None, ...] = ()  # and its worker_ms
 
 
 @contextmanager
@@ -242,9 +244,14 @@ def measure_tree(tree_name: str, tree: Path, pages: list[Page], args: argparse.N
             spy.wait(timeout=60)
             profile = read_profile(raw) if raw.exists() else Profile()
             errors = sum(run.failures.values())
-            rate = f"{run.per_second:.0f} req/s"
+            rate = f"{run.per_second:.0f} req/s" + (
+                ""
+                if run.cpu.ms_per(run.successes, "gunicorn") is None
+                else f", worker {run.cpu.ms_per(run.successes, 'gunicorn'):.2f} ms CPU per request"
+            )
             print(f"{tree_name}, {page.label}, {path}: {rate}, {profile.samples} samples", flush=True)
-            results.append(Measured(tree_name, page, run.per_second, errors, profile))
+            worker_ms = run.cpu.ms_per(run.successes, "gunicorn")  # the worker; its master sleeps
+            results.append(Measured(tree_name, page, run.per_second, errors, profile, worker_ms))
     return results
 
 
@@ -275,21 +282,39 @@ def rates_table(before: list[Measured], now: list[Measured]) -> str:
             f"{new.per_second / old.per_second:.2f}",
             # Each tree against its own baseline: the machine may drift between the two halves of the run.
             f"{(new.per_second / now[0].per_second) / (old.per_second / before[0].per_second):.2f}",
+            cost_cell(old.worker_ms),
+            cost_cell(new.worker_ms),
+            f"{old.worker_ms / new.worker_ms:.2f}" if old.worker_ms and new.worker_ms else "—",
             str(old.errors + new.errors),
         ])  # fmt: skip
     headers = [
         "page", "before req/s", "before × /healthz", "now req/s", "now × /healthz", "now / before",
-        "now / before, each × its /healthz", "errors",
+        "now / before, each × its /healthz", "before: worker CPU ms / request", "now: worker CPU ms / request",
+        "before / now, worker CPU", "errors",
     ]  # fmt: skip
-    return markdown_table(headers, rows, right_aligned={1, 2, 3, 4, 5, 6, 7})
+    return markdown_table(headers, rows, right_aligned=set(range(1, len(headers))))
+
+
+def cost_cell(worker_ms: float | None) -> str:
+    return "—" if worker_ms is None else f"{worker_ms:.2f}"
 
 
 def rounds_table(before: list[Measured], now: list[Measured]) -> str:
     def each(measured: Measured) -> str:
         return " · ".join(f"{rate:.0f}" for rate in measured.rounds)
 
-    rows = [[new.page.label, each(old), each(new)] for old, new in zip(before, now, strict=True)]
-    return markdown_table(["page", "before, each round", "now, each round"], rows, right_aligned={1, 2})
+    def each_cost(measured: Measured) -> str:
+        return " · ".join(cost_cell(cost) for cost in measured.worker_rounds)
+
+    rows = [
+        [new.page.label, each(old), each(new), each_cost(old), each_cost(new)]
+        for old, new in zip(before, now, strict=True)
+    ]
+    headers = [
+        "page", "before req/s, each round", "now req/s, each round", "before: worker CPU ms / request, each round",
+        "now: worker CPU ms / request, each round",
+    ]  # fmt: skip
+    return markdown_table(headers, rows, right_aligned={1, 2, 3, 4})
 
 
 def parts_table(old: Measured, new: Measured) -> str:
@@ -302,6 +327,18 @@ def top_functions(measured: Measured, count: int = 8) -> str:
     total = measured.profile.samples or 1
     rows = [[name, f"{100 * samples / total:.1f} %"] for name, samples in measured.profile.own.most_common(count)]
     return markdown_table(["function, innermost frame (now)", "samples"], rows, right_aligned={1})
+
+
+COST_EXPLANATION = """\
+*Worker CPU ms / request* is the CPU time (user and system, from /proc) that
+the one gunicorn worker spent during a page's measured run, divided by the
+requests it answered (`bench/cpu_use.py`); a page's figure is its median
+round. The worker's one core is what bounds its rate, so the rate is about
+the inverse of that cost while no other work wants the core; other work on
+the machine takes the core away and lowers the rate, but changes the cost
+per request much less, so *before / now, worker CPU* (how many times less
+CPU a request costs now) is the steadier of the two comparisons on a busy
+machine. Both are in the table of every round below."""
 
 
 def section(before: list[Measured], now: list[Measured], args: argparse.Namespace, argv: list[str]) -> str:
@@ -320,14 +357,16 @@ def section(before: list[Measured], now: list[Measured], args: argparse.Namespac
         "",
         reflowed(__doc__.split("\n\n")[2]),
         "",
-        "### Requests per second, both trees in this run",
+        "### Requests per second and the worker's CPU per request, both trees in this run",
+        "",
+        reflowed(COST_EXPLANATION),
         "",
         rates_table(before, now),
         "",
     ]
     for old, new in zip(before[1:], now[1:], strict=True):
         parts += [f"### {new.page.label}", "", parts_table(old, new), "", top_functions(new), ""]
-    parts += ["### Requests per second of every round, in the order they ran", "", rounds_table(before, now), ""]
+    parts += ["### Every round, in the order they ran", "", rounds_table(before, now), ""]
     parts.append(end)
     return "\n".join(parts).rstrip() + "\n"
 
@@ -348,8 +387,14 @@ def combined(rounds: list[list[Measured]]) -> list[Measured]:
             profile.parts.update(run.profile.parts)
             profile.own.update(run.profile.own)
         rates = tuple(run.per_second for run in runs)
-        errors = sum(run.errors for run in runs)
-        pages.append(Measured(runs[0].tree, runs[0].page, statistics.median(rates), errors, profile, rates))
+        costs = tuple(run.worker_ms for run in runs)
+        known = [cost for cost in costs if cost is not None]
+        pages.append(
+            Measured(
+                runs[0].tree, runs[0].page, statistics.median(rates), sum(run.errors for run in runs), profile,
+                statistics.median(known) if known else None, rates, costs,
+            )
+        )  # fmt: skip
     return pages
 
 
