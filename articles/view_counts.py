@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import redis
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Case, F, PositiveBigIntegerField, Value, When
 from django.utils import timezone
 from redis.backoff import NoBackoff
@@ -173,8 +173,30 @@ def record_view(article_id: int) -> None:
             # Sent but unanswered: Redis may have counted it, so it is not counted again.
             logger.error("View of article %s may be lost: Redis did not answer (%s).", article_id, error)
             return
-    # One UPDATE, no read: concurrent readers never lose each other's views.
-    Article._base_manager.filter(pk=article_id).update(view_count=F("view_count") + 1)
+    add_view_to_row(article_id)
+
+
+def add_view_to_row(article_id: int) -> None:
+    """One UPDATE, no read: concurrent readers never lose each other's views.
+
+    The statement of ``filter(pk=…).update(view_count=F("view_count") + 1)``,
+    built once per database vendor instead of compiled by the ORM for every
+    counted view.
+    """
+    connection = connections[router.db_for_write(Article)]
+    sql = _ADD_VIEW_SQL.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        meta = Article._meta
+        table, count, pk = quote(meta.db_table), quote(meta.get_field("view_count").column), quote(meta.pk.column)
+        sql = _ADD_VIEW_SQL[connection.vendor] = f"UPDATE {table} SET {count} = ({count} + %s) WHERE {pk} = %s"
+    # As QuerySet.update(): an error inside an atomic block marks it for rollback.
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
+        cursor.execute(sql, [1, article_id])
+
+
+# Vendor → the UPDATE of add_view_to_row.
+_ADD_VIEW_SQL: dict[str, str] = {}
 
 
 # --- Showing views ---------------------------------------------------------------

@@ -117,6 +117,20 @@ def test_without_a_buffer_a_view_is_one_update_of_the_row(no_buffer, django_asse
 
 
 @pytest.mark.django_db
+def test_a_view_in_the_row_counts_its_article_only_and_one_gone_counts_nothing(no_buffer):
+    read, other = published(), published()
+    for _ in range(3):
+        record_view(read.pk)
+    gone = published()
+    gone_pk = gone.pk
+    gone.delete()
+    record_view(gone_pk)  # a reader of a page cached before the delete: nothing to count, no error
+    assert stored_views(read) == [3]
+    assert stored_views(other) == [0]
+    assert not Article.objects.filter(pk=gone_pk).exists()
+
+
+@pytest.mark.django_db
 def test_redis_down_counts_the_view_in_the_database_and_logs(settings, caplog, django_assert_num_queries):
     settings.VIEW_BUFFER_URL = DEAD_REDIS_URL
     article = published()
