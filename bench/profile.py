@@ -333,12 +333,11 @@ COST_EXPLANATION = """\
 *Worker CPU ms / request* is the CPU time (user and system, from /proc) that
 the one gunicorn worker spent during a page's measured run, divided by the
 requests it answered (`bench/cpu_use.py`); a page's figure is its median
-round. The worker's one core is what bounds its rate, so the rate is about
-the inverse of that cost while no other work wants the core; other work on
-the machine takes the core away and lowers the rate, but changes the cost
-per request much less, so *before / now, worker CPU* (how many times less
-CPU a request costs now) is the steadier of the two comparisons on a busy
-machine. Both are in the table of every round below."""
+round. The worker's one core bounds its rate, so the rate is about the
+inverse of that cost: *before / now, worker CPU* is how many times less CPU a
+request costs now. It is no steadier than the rate on a busy machine (shared
+caches and cores make the same request cost more: see the rounds below), but
+it says what a request costs, not how long it waited."""
 
 
 def section(before: list[Measured], now: list[Measured], args: argparse.Namespace, argv: list[str]) -> str:
