@@ -836,3 +836,39 @@ def test_moderating_comments_while_their_articles_are_deleted_never_deadlocks(on
     assert not Author.objects.filter(pk=scene["author_ids"][0]).exists()
     assert_no_counter_drift(context)
     assert Author.objects.get(pk=scene["author_ids"][1]).article_count == len(extra)
+
+
+SET_TAGS_ROUNDS = 40
+
+
+def run_set_tags_worker(scene: dict[str, int], index: int, barrier: Barrier) -> None:
+    barrier.wait(timeout=BARRIER_TIMEOUT)
+    low, high = scene["low"], scene["high"]
+    for number in range(SET_TAGS_ROUNDS):
+        if index == 0:
+            # From {high} to {low}: Django's set() unlinks high (its count first), then links low.
+            article = Article.objects.get(pk=scene["setting"])
+            article.tags.set([low] if number % 2 == 0 else [high])
+        else:
+            # Leaving and entering published moves both tags' counts: low, then high.
+            article = Article.objects.get(pk=scene["publishing"])
+            article.status = Article.Status.DRAFT if number % 2 == 0 else Article.Status.PUBLISHED
+            article.save()
+
+
+def test_setting_tags_while_an_article_with_them_is_unpublished_never_deadlocks(on_postgres: None) -> None:
+    # set() is a remove() and an add(), each counting its tags in key order;
+    # across the two the order broke, and a writer counting both tags in
+    # order waited on it while it waited on the writer (articles/tag_links.py).
+    low, high = (Tag.objects.create(name=f"Set tag {n}", slug=f"set-tag-{n}") for n in range(2))
+    setting = ArticleFactory(status="published")
+    setting.tags.set([high])
+    publishing = ArticleFactory(status="published")
+    publishing.tags.set([low, high])
+    scene = {"low": low.pk, "high": high.pk, "setting": setting.pk, "publishing": publishing.pk}
+
+    reports = run_in_processes(partial(run_set_tags_worker, scene), 2)
+
+    assert_workers_succeeded(reports)
+    assert_no_counter_drift("set() against a publication")
+    assert Tag.objects.get(pk=high.pk).article_count == 2  # both articles end published and tagged high
