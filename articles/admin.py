@@ -5,6 +5,7 @@ from csp.constants import UNSAFE_HASHES
 from csp.decorators import csp_update
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.db import transaction
 from django.utils.decorators import method_decorator
 from simple_history.admin import SimpleHistoryAdmin
@@ -53,8 +54,23 @@ def archive(modeladmin, request, queryset):
     _change_status(modeladmin, request, queryset, Article.Status.ARCHIVED, "archived")
 
 
+class TagsThroughArticleTag:
+    """Shows an article's tags, which Django's admin leaves out: they link through a model of the project's own.
+
+    ArticleTag holds the two keys only, so ``set()`` writes its rows as it would
+    Django's own table's, and each is counted (articles.tag_counts). After
+    StrictInputMixin in the bases: its key-checking field class is kept.
+    """
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name != "tags":
+            return super().formfield_for_manytomany(db_field, request, **kwargs)
+        widget = AutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return db_field.formfield(**{"widget": widget, **kwargs})
+
+
 @admin.register(Article)
-class ArticleAdmin(StrictInputMixin, SimpleHistoryAdmin):
+class ArticleAdmin(StrictInputMixin, TagsThroughArticleTag, SimpleHistoryAdmin):
     """The History button lists the article's revisions (read only: SIMPLE_HISTORY_REVERT_DISABLED).
 
     simple-history's revert saves the revision as the whole row, counters

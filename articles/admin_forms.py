@@ -11,6 +11,7 @@ from blogsite.images import COVER, ProcessedImageField
 
 from .forms import PublicationDateRules, StaleEditRefusal
 from .models import Article
+from .tags import refuse_too_many_tags
 
 
 class ArticleAdminForm(StaleEditRefusal, PublicationDateRules, forms.ModelForm):
@@ -48,3 +49,8 @@ class ArticleAdminForm(StaleEditRefusal, PublicationDateRules, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # As stored before this form's data is applied: the date rules compare with it.
         self.stored_status = self.instance.status if self.instance.pk else None
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        refuse_too_many_tags(len(tags))
+        return tags

@@ -52,11 +52,16 @@ def parse_tag_names(text: str) -> list[str]:
         names.setdefault(name.casefold(), name)
     if errors:
         raise ValidationError(errors)
-    if len(names) > MAX_TAGS_PER_ARTICLE:
+    refuse_too_many_tags(len(names))
+    return list(names.values())
+
+
+def refuse_too_many_tags(count: int) -> None:
+    """ValidationError when an article would have more tags than the site allows (its form and the admin's)."""
+    if count > MAX_TAGS_PER_ARTICLE:
         raise ValidationError(
             "At most %(limit)d tags per article.", code="too_many_tags", params={"limit": MAX_TAGS_PER_ARTICLE}
         )
-    return list(names.values())
 
 
 def tags_named(names: Iterable[str]) -> list[Tag]:

@@ -15,8 +15,9 @@ from django.utils import timezone
 from PIL import Image
 
 from articles.forms import STALE_MESSAGE, article_version
-from articles.models import Article, Category
+from articles.models import Article, Category, Tag
 from articles.services import publish_due_articles
+from articles.tags import MAX_TAGS_PER_ARTICLE
 from authors.models import Author
 from comments.models import Comment
 from tests.conftest import assert_counters_exact
@@ -345,6 +346,45 @@ def test_an_article_scheduled_in_the_admin_is_counted_only_once_publish_due_runs
     assert (article.status, article.author.article_count) == (Article.Status.PUBLISHED, 1)
     assert Category.objects.get(pk=article.category_id).article_count == 1
     assert_counters_exact()
+
+
+# --- tags ----------------------------------------------------------------------
+
+
+def test_staff_tag_an_article_in_the_admin_and_each_tag_counts_it(staff_client):
+    article = ArticleFactory(status=Article.Status.PUBLISHED)
+    kept, dropped, added = (Tag.objects.create(name=name, slug=name.lower()) for name in ("Kept", "Dropped", "Added"))
+    article.tags.set([kept, dropped])
+    change_url = reverse("admin:articles_article_change", args=[article.pk])
+    page = staff_client.get(change_url).content.decode()
+    assert re.search(r'<select name="tags"[^>]*data-field-name="tags"[^>]*multiple>', page)
+    found = staff_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "articles", "model_name": "article", "field_name": "tags", "term": "add"},
+    ).json()
+    assert [result["text"] for result in found["results"]] == ["Added"]
+
+    data = article_admin_data(
+        title=article.title, slug=article.slug, author=article.author_id, category=article.category_id
+    )
+    data |= {"status": Article.Status.PUBLISHED, "tags": [kept.pk, added.pk], "version": article_version(article)}
+    response = staff_client.post(change_url, data)
+
+    assert response.status_code == 302
+    assert set(article.tags.all()) == {kept, added}
+    counts = dict(Tag.objects.values_list("name", "article_count"))
+    assert counts == {"Kept": 1, "Dropped": 0, "Added": 1}
+    assert_counters_exact()
+
+
+def test_the_admin_refuses_more_tags_than_the_site_allows(staff_client):
+    tags = [Tag.objects.create(name=f"Tag {n}", slug=f"tag-{n}") for n in range(MAX_TAGS_PER_ARTICLE + 1)]
+
+    response = staff_client.post(ARTICLE_ADD_URL, article_admin_data(tags=[tag.pk for tag in tags]))
+
+    assert response.status_code == 200
+    assert field_errors(response, "tags") == f"At most {MAX_TAGS_PER_ARTICLE} tags per article."
+    assert not Article.objects.exists()
 
 
 # --- comment moderation --------------------------------------------------------
