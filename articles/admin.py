@@ -6,13 +6,14 @@ from csp.decorators import csp_update
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
-from django.db import transaction
+from django.db import router, transaction
 from django.utils.decorators import method_decorator
 from simple_history.admin import SimpleHistoryAdmin
 
 from blogsite.admin_input import StrictInputMixin
 
 from .admin_forms import ArticleAdminForm
+from .edit_locks import lock_rows_counted_by_edit
 from .models import Article, ArticleRedirect, Category, Tag
 from .services import set_article_status
 from .tags import merge_tags
@@ -92,6 +93,13 @@ class ArticleAdmin(StrictInputMixin, TagsThroughArticleTag, SimpleHistoryAdmin):
         if self.get_object(request, unquote(object_id)) is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         return super().history_view(request, object_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        # In the change view's transaction, after the form's check locked the
+        # article: save_related's set() of the tags counts them after this save
+        # counts the author, so every row either counts is locked first, in order.
+        lock_rows_counted_by_edit(obj, form.cleaned_data.get("tags", ()), using=router.db_for_write(Article))
+        super().save_model(request, obj, form, change)
 
     form = ArticleAdminForm
     list_display = ["title", "author", "category", "status", "published_at", "comment_count", "view_count"]

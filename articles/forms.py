@@ -7,12 +7,13 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxLengthValidator
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from blogsite.images import COVER, ProcessedImageField
 
+from .edit_locks import lock_rows_counted_by_edit
 from .models import Article
 from .tags import MAX_TAGS_PER_ARTICLE, parse_tag_names, tags_named
 
@@ -188,7 +189,9 @@ class ArticleForm(StaleEditRefusal, PublicationDateRules, forms.ModelForm):
         with transaction.atomic():
             if self.instance.pk is not None and self.is_stale(lock=True):
                 raise StaleArticleError
+            tags = tags_named(self.cleaned_data["tags"])
+            lock_rows_counted_by_edit(self.instance, tags, using=router.db_for_write(Article))
             article = super().save()
             # set(): only the tags added or removed are written, and counted (articles.tag_counts).
-            article.tags.set(tags_named(self.cleaned_data["tags"]))
+            article.tags.set(tags)
         return article

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import weakref
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from django.db import connections, models, router, transaction
@@ -78,6 +79,26 @@ class CounterDeltas:
                 if counts[pk]:
                     model._base_manager.using(using).filter(pk=pk).update(**{field: F(field) + counts[pk]})
         self._deltas.clear()
+
+
+def lock_counted_rows(using: str, rows: Mapping[type[models.Model], Iterable[object]]) -> None:
+    """Lock counter rows a write will update, by primary key, in the order ``CounterDeltas.apply`` takes them.
+
+    For a write that counts in two steps in one transaction, an article's save
+    and then ``set()`` of its tags: each step alone locks in order, but the
+    second's rows come after the first's, a tag after the author, while a
+    publication of another of that author's articles with that tag holds the
+    tag and waits for the author. Locked here first, the steps only update rows
+    already held. FOR NO KEY UPDATE is what their UPDATEs take anyway; unlike
+    FOR UPDATE it lets others insert rows that refer to these.
+    """
+    if not connections[using].features.has_select_for_update:
+        return  # SQLite: one writer at a time (BEGIN IMMEDIATE), nothing to order
+    for model in sorted(rows, key=lambda model: model._meta.label):
+        keys = sorted({pk for pk in rows[model] if pk is not None})
+        if keys:
+            locking = model._base_manager.using(using).select_for_update(no_key=True)
+            list(locking.filter(pk__in=keys).order_by("pk").values_list("pk", flat=True))
 
 
 # Deltas of deletes in progress, one accumulator per atomic block. Django's

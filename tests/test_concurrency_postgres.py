@@ -40,9 +40,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connections, transaction
 from django.db.models import Count
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
-from articles.forms import StaleArticleError, article_version
+from articles.forms import ArticleForm, StaleArticleError, article_version
 from articles.models import Article, ArticleRevision, ArticleTag, Category, Tag
 from articles.recount import find_drift
 from articles.revisions import restore_revision
@@ -52,7 +54,7 @@ from authors.models import Author
 from comments.models import Comment
 from comments.services import add_comment, approve_comment, reject_comment
 from tests.conftest import assert_audit_log_follows_every_status, assert_latest_revisions_hold_the_content
-from tests.factories import ArticleFactory, CategoryFactory, CommentFactory, make_author
+from tests.factories import ArticleFactory, CategoryFactory, CommentFactory, UserFactory, make_author
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -872,3 +874,92 @@ def test_setting_tags_while_an_article_with_them_is_unpublished_never_deadlocks(
     assert_workers_succeeded(reports)
     assert_no_counter_drift("set() against a publication")
     assert Tag.objects.get(pk=high.pk).article_count == 2  # both articles end published and tagged high
+
+
+FORM_ROUNDS = 40
+
+
+def site_form_save(scene: dict[str, Any], publishing: bool) -> None:
+    article = Article.objects.get(pk=scene["edited"])
+    data = {
+        "title": article.title,
+        "slug": article.slug,
+        "body": article.body,
+        "excerpt": "",
+        "meta_description": "",
+        "category": "",
+        "status": Article.Status.PUBLISHED if publishing else Article.Status.DRAFT,
+        "published_at": "",
+        "tags": scene["tag_name"] if publishing else "",
+        "version": article_version(article),
+    }
+    form = ArticleForm(data, instance=article)
+    assert form.is_valid(), form.errors
+    form.save()
+
+
+def admin_form_save(scene: dict[str, Any], publishing: bool) -> None:
+    article = Article.objects.get(pk=scene["edited"])
+    data = {
+        "title": article.title,
+        "slug": article.slug,
+        "author": article.author_id,
+        "category": "",
+        "tags": [scene["tag"]] if publishing else [],
+        "excerpt": "",
+        "meta_description": "",
+        "body": article.body,
+        "status": Article.Status.PUBLISHED if publishing else Article.Status.DRAFT,
+        "published_at_0": "",
+        "published_at_1": "",
+        "version": article_version(article),
+    }
+    client = Client()
+    client.force_login(get_user_model().objects.get(pk=scene["staff"]))
+    response = client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def run_form_and_publication_worker(scene: dict[str, Any], index: int, barrier: Barrier) -> None:
+    barrier.wait(timeout=BARRIER_TIMEOUT)
+    if index == 0:
+        # The author publishes and tags in one form: the author's count, then the new tag's.
+        for number in range(FORM_ROUNDS):
+            FORM_SAVES[scene["form"]](scene, publishing=number % 2 == 0)
+        scene["forms_done"].set()
+        return
+    # Another of their articles, with that tag, leaves and enters published (the
+    # tag's count, then the author's) for as long as the forms are saved: an
+    # admin save takes longer than a publication.
+    article = Article.objects.get(pk=scene["toggled"])
+    while not scene["forms_done"].is_set():
+        article.status = Article.Status.DRAFT if article.is_published else Article.Status.PUBLISHED
+        article.save()
+    if not article.is_published:
+        article.status = Article.Status.PUBLISHED
+        article.save()
+
+
+FORM_SAVES = {"site": site_form_save, "admin": admin_form_save}
+
+
+@pytest.mark.parametrize("form", FORM_SAVES)
+def test_a_form_publishing_with_a_new_tag_never_deadlocks_with_another_publication(
+    on_postgres: None, form: str
+) -> None:
+    author = make_author()
+    tag = Tag.objects.create(name="Shared by two", slug="shared-by-two")
+    edited = ArticleFactory(author=author, status="draft")
+    toggled = ArticleFactory(author=author, status="published")
+    toggled.tags.set([tag])
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    scene = {"edited": edited.pk, "toggled": toggled.pk, "tag": tag.pk, "tag_name": tag.name, "staff": staff.pk}
+
+    scene |= {"form": form, "forms_done": FORK.Event()}
+
+    reports = run_in_processes(partial(run_form_and_publication_worker, scene), 2)
+
+    assert_workers_succeeded(reports)
+    assert_no_counter_drift(f"the {form} form against a publication")
+    assert Author.objects.get(pk=author.pk).article_count == 1  # edited ends a draft, toggled published
+    assert Tag.objects.get(pk=tag.pk).article_count == 1
