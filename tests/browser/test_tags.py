@@ -43,3 +43,23 @@ def test_tags_are_suggested_after_a_comma_saved_and_linked_from_the_article(page
     page.get_by_role("link", name="#compost").click()
     expect(page.get_by_role("heading", name="#compost")).to_be_visible()
     expect(page.get_by_text("1 published article")).to_be_visible()
+
+
+def test_staff_tag_an_article_in_the_admin_through_its_autocomplete(page: Page, log_in_as: Any):
+    article = ArticleFactory(status=Article.Status.PUBLISHED, title="Tagged by staff")
+    Tag.objects.create(name="Compost", slug="compost")
+    Tag.objects.create(name="Python", slug="python")
+    log_in_as(make_author(username="moderator", is_staff=True, is_superuser=True).user)
+
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    page.locator(".field-tags .select2-selection").click()
+    page.locator(".field-tags .select2-search__field").fill("comp")
+    options = page.locator(".select2-results__option")
+    expect(options).to_have_text(["Compost"])  # from the admin's autocomplete view, searched by name
+    options.first.click()
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    page.goto("/tags/compost/")
+    expect(page.get_by_role("link", name="Tagged by staff")).to_be_visible()
+    expect(page.get_by_text("1 published article")).to_be_visible()
