@@ -44,7 +44,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.forms import ArticleForm, StaleArticleError, article_version
+from articles.forms import STALE_MESSAGE, ArticleForm, StaleArticleError, article_version
 from articles.models import Article, ArticleRevision, ArticleTag, Category, Tag
 from articles.recount import find_drift
 from articles.revisions import restore_revision
@@ -572,6 +572,31 @@ def op_untag_from_the_tag(w: MixedWorker) -> None:
     ).delete()
 
 
+def op_save_through_the_form(w: MixedWorker) -> None:
+    # The write form: status, category and tags in one save, the tags by name.
+    article = w.fresh_article()
+    names = Tag.objects.filter(pk__in=w.rng.sample(w.scene.tag_ids, w.rng.randint(0, 3))).values_list("name", flat=True)
+    data = {
+        "title": article.title,
+        "slug": article.slug,
+        "body": article.body,
+        "excerpt": "",
+        "meta_description": "",
+        "category": w.category_id() or "",
+        "status": w.rng.choice([Article.Status.DRAFT, Article.Status.PUBLISHED, Article.Status.ARCHIVED]),
+        "published_at": "",
+        "tags": ", ".join(names),
+        "version": article_version(article),
+    }
+    form = ArticleForm(data, instance=article)
+    if not form.is_valid():
+        # Only another worker's write since the read above may refuse it.
+        assert form.non_field_errors() == [STALE_MESSAGE], form.errors
+        return
+    with contextlib.suppress(StaleArticleError):
+        form.save()
+
+
 def op_publish_due(w: MixedWorker) -> None:
     w.published_by_publish_due.extend(article.pk for article in publish_due_articles())
 
@@ -604,6 +629,7 @@ MIXED_OPS: list[tuple[Callable[[MixedWorker], None], int]] = [
     (op_set_tags, 3),
     (op_untag_article, 3),
     (op_untag_from_the_tag, 2),
+    (op_save_through_the_form, 4),
 ]
 
 
