@@ -572,22 +572,28 @@ def op_untag_from_the_tag(w: MixedWorker) -> None:
     ).delete()
 
 
-def op_save_through_the_form(w: MixedWorker) -> None:
-    # The write form: status, category and tags in one save, the tags by name.
-    article = w.fresh_article()
-    names = Tag.objects.filter(pk__in=w.rng.sample(w.scene.tag_ids, w.rng.randint(0, 3))).values_list("name", flat=True)
-    data = {
+def write_form_data(article: Article, *, status: str, category: int | str = "", tags: str = "") -> dict[str, Any]:
+    """What the write form sends for ``article`` as stored, with a status, category and tags of the test's choosing."""
+    return {
         "title": article.title,
         "slug": article.slug,
         "body": article.body,
         "excerpt": "",
         "meta_description": "",
-        "category": w.category_id() or "",
-        "status": w.rng.choice([Article.Status.DRAFT, Article.Status.PUBLISHED, Article.Status.ARCHIVED]),
+        "category": category,
+        "status": status,
         "published_at": "",
-        "tags": ", ".join(names),
+        "tags": tags,
         "version": article_version(article),
     }
+
+
+def op_save_through_the_form(w: MixedWorker) -> None:
+    # The write form: status, category and tags in one save, the tags by name.
+    article = w.fresh_article()
+    names = Tag.objects.filter(pk__in=w.rng.sample(w.scene.tag_ids, w.rng.randint(0, 3))).values_list("name", flat=True)
+    status = w.rng.choice([Article.Status.DRAFT, Article.Status.PUBLISHED, Article.Status.ARCHIVED])
+    data = write_form_data(article, status=status, category=w.category_id() or "", tags=", ".join(names))
     form = ArticleForm(data, instance=article)
     if not form.is_valid():
         # Only another worker's write since the read above may refuse it.
@@ -907,18 +913,8 @@ FORM_ROUNDS = 40
 
 def site_form_save(scene: dict[str, Any], publishing: bool) -> None:
     article = Article.objects.get(pk=scene["edited"])
-    data = {
-        "title": article.title,
-        "slug": article.slug,
-        "body": article.body,
-        "excerpt": "",
-        "meta_description": "",
-        "category": "",
-        "status": Article.Status.PUBLISHED if publishing else Article.Status.DRAFT,
-        "published_at": "",
-        "tags": scene["tag_name"] if publishing else "",
-        "version": article_version(article),
-    }
+    status = Article.Status.PUBLISHED if publishing else Article.Status.DRAFT
+    data = write_form_data(article, status=status, tags=scene["tag_name"] if publishing else "")
     form = ArticleForm(data, instance=article)
     assert form.is_valid(), form.errors
     form.save()
