@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, TemplateView
 
+from blogsite.auth_backends import THIS_BACKEND
 from blogsite.rate_limits import seconds_until_allowed, wait_phrase
 
 from .forms import QueuedPasswordResetForm, SignUpForm
@@ -68,7 +69,7 @@ class SignUpView(RateLimitedFormMixin, CreateView):
         with transaction.atomic():
             self.object = form.save()
         # Named: with axes' backend first there are two, and only this one authenticates.
-        login(self.request, self.object, backend="django.contrib.auth.backends.ModelBackend")
+        login(self.request, self.object, backend=THIS_BACKEND)
         messages.success(self.request, f"Welcome to blogsite, {self.object.get_short_name() or self.object}!")
         return HttpResponseRedirect(self.get_success_url())
 

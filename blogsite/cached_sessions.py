@@ -29,12 +29,12 @@ import logging
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDatabaseSessionStore
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 
-from .sessions import RefusesMalformedKeys
+from .sessions import KeepsSignInsOfDjangosBackend, RefusesMalformedKeys
 
 logger = logging.getLogger(__name__)
 
 
-class SessionStore(RefusesMalformedKeys, CachedDatabaseSessionStore):
+class FailsClosedSessionStore(RefusesMalformedKeys, CachedDatabaseSessionStore):
     def load(self) -> dict:
         try:
             return super().load()
@@ -59,3 +59,7 @@ class SessionStore(RefusesMalformedKeys, CachedDatabaseSessionStore):
         self._cache.delete(cache_key)
         DatabaseSessionStore.delete(self, session_key)
         self._cache.delete(cache_key)
+
+
+class SessionStore(KeepsSignInsOfDjangosBackend, FailsClosedSessionStore):
+    pass

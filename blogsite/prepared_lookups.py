@@ -7,9 +7,11 @@ in 110–160 µs) and most of a category's 0.4–0.56 ms. A PreparedLookup compi
 once per thread and database alias, then binds the value into the compiled
 parameters and builds the instance as Django's ModelIterable does.
 
-Not supported: anything but one str value bound as given (a lookup that
-rewrites it, such as ``contains``, is refused when compiled), and querysets
-whose SQL depends on the value.
+The value is a str, or an int for an integer key (``value_type=int``: the
+signed-in user by primary key, blogsite/auth_backends.py). Not supported:
+anything but one value bound as given (a lookup that rewrites it, such as
+``contains``, is refused when compiled), and querysets whose SQL depends on
+the value.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ M = TypeVar("M", bound=models.Model)
 # spaces make a lookup that escapes, folds or trims its value put another
 # string there, so such a lookup is refused instead of binding the raw value.
 SENTINEL = " Prepared%_\\Lookup "
+# An integer field hands on int(value), a new object, so this one is looked
+# for by type and value: negative, where no key of Django's starts, and inside
+# the 32-bit range, which a lookup that overflows would compile to no SQL at all.
+INT_SENTINEL = -1_357_924_680
+# SQLite's integers are 64-bit: a larger value matches no row, as the ORM answers.
+INT_RANGE = range(-(2**63), 2**63)
 
 
 @dataclass(slots=True)
@@ -72,17 +80,20 @@ class CompiledLookup:
 
 
 class PreparedLookup(Generic[M]):
-    """``get_object_or_404(queryset, **{lookup: value})`` for a str value, its SQL compiled once per connection."""
+    """``get_object_or_404(queryset, **{lookup: value})`` for a str or an int, its SQL compiled once per connection."""
 
-    def __init__(self, queryset: models.QuerySet[M], lookup: str) -> None:
+    def __init__(self, queryset: models.QuerySet[M], lookup: str, value_type: type[str] | type[int] = str) -> None:
         if (
             queryset._iterable_class is not ModelIterable
             or queryset._prefetch_related_lookups
             or queryset._known_related_objects
         ):
             raise ImproperlyConfigured("A PreparedLookup makes plain instances: no values() nor prefetch_related().")
+        if value_type not in (str, int):
+            raise ImproperlyConfigured(f"A PreparedLookup binds a str or an int, not {value_type.__name__}.")
         self.queryset = queryset
         self.lookup = lookup
+        self.value_type = value_type
         # One CompiledLookup per database alias, as an attribute named by it.
         self._per_thread = threading.local()
 
@@ -92,13 +103,16 @@ class PreparedLookup(Generic[M]):
         except self.queryset.model.DoesNotExist:
             raise Http404(f"No {self.queryset.model._meta.object_name} matches the given query.") from None
 
-    def get(self, value: str) -> M:
-        if not isinstance(value, str):
-            # None, for one, would need IS NULL: other SQL than the compiled one.
-            raise TypeError(f"A PreparedLookup takes a str, not {type(value).__name__}.")
+    def get(self, value: str | int) -> M:
+        # None, for one, would need IS NULL: other SQL than the compiled one. A
+        # bool is an int to Python, not to a database.
+        if type(value) is not self.value_type:
+            raise TypeError(f"This PreparedLookup takes a {self.value_type.__name__}, not {type(value).__name__}.")
+        model = self.queryset.model
+        if self.value_type is int and value not in INT_RANGE:
+            raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
         compiled = self.compiled(self.queryset.db)
         rows = compiled.rows(value)
-        model = self.queryset.model
         if not rows:
             raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
         if len(rows) > 1:
@@ -115,14 +129,15 @@ class PreparedLookup(Generic[M]):
         return compiled
 
     def compile(self, connection: BaseDatabaseWrapper) -> CompiledLookup:
-        queryset = self.queryset.filter(**{self.lookup: SENTINEL})
+        sentinel = SENTINEL if self.value_type is str else INT_SENTINEL
+        queryset = self.queryset.filter(**{self.lookup: sentinel})
         # As QuerySet.get(): no ordering, and a LIMIT that tells one row from several.
         if queryset.query.can_filter() and not queryset.query.distinct_fields:
             queryset = queryset.order_by()
         queryset.query.set_limits(high=2)
         compiler = queryset.query.get_compiler(using=connection.alias)
         sql, params = compiler.as_sql()
-        positions = [index for index, param in enumerate(params) if param is SENTINEL]
+        positions = [index for index, param in enumerate(params) if is_the_sentinel(param, sentinel)]
         if len(positions) != 1:
             raise ImproperlyConfigured(
                 f"{self.lookup!r} must bind its value as one parameter, unchanged: found it {len(positions)} times"
@@ -151,3 +166,9 @@ class PreparedLookup(Generic[M]):
             related_populators=get_related_populators(klass_info, compiler.select, connection.alias),
             annotation_col_map=compiler.annotation_col_map,
         )
+
+
+def is_the_sentinel(param: Any, sentinel: str | int) -> bool:
+    if isinstance(sentinel, str):
+        return param is sentinel
+    return type(param) is int and param == sentinel

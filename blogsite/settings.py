@@ -119,10 +119,11 @@ MIDDLEWARE = [
 ]
 
 # AxesStandaloneBackend first: a locked-out (username, IP) is refused before
-# any password is checked; it authenticates nobody itself.
+# any password is checked; it authenticates nobody itself. Then Django's
+# ModelBackend, with the signed-in user's row found by compiled SQL.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "blogsite.auth_backends.PreparedModelBackend",
 ]
 
 # Only the site's own scripts, styles, images and fonts; no inline script or

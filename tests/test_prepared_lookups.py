@@ -190,3 +190,20 @@ def test_only_a_str_is_taken():
     # None would be IS NULL: not the SQL compiled for a value.
     with pytest.raises(TypeError):
         CategoryArticleListView.row_by_slug.get(None)
+
+
+def test_an_int_key_comes_back_as_the_orm_builds_it(django_assert_num_queries):
+    category = CategoryFactory(name="Gardening")
+    lookup = PreparedLookup(Category.objects.all(), "pk", int)
+    with django_assert_num_queries(1):
+        found = lookup.get(category.pk)
+    assert field_values(found) == field_values(Category.objects.get(pk=category.pk))
+    with pytest.raises(Category.DoesNotExist):
+        lookup.get(category.pk + 1000)
+    with pytest.raises(TypeError):
+        lookup.get(str(category.pk))
+
+
+def test_only_a_str_or_an_int_is_bound():
+    with pytest.raises(ImproperlyConfigured, match="binds a str or an int"):
+        PreparedLookup(Category.objects.all(), "pk", float)
