@@ -280,6 +280,7 @@ def rates_table(before: list[Measured], now: list[Measured]) -> str:
             f"{new.per_second:.0f}",
             f"{new.per_second / now[0].per_second:.2f}",
             f"{new.per_second / old.per_second:.2f}",
+            f"{paired_ratio(old, new):.2f}",
             # Each tree against its own baseline: the machine may drift between the two halves of the run.
             f"{(new.per_second / now[0].per_second) / (old.per_second / before[0].per_second):.2f}",
             cost_cell(old.worker_ms),
@@ -289,10 +290,21 @@ def rates_table(before: list[Measured], now: list[Measured]) -> str:
         ])  # fmt: skip
     headers = [
         "page", "before req/s", "before × /healthz", "now req/s", "now × /healthz", "now / before",
-        "now / before, each × its /healthz", "before: worker CPU ms / request", "now: worker CPU ms / request",
-        "before / now, worker CPU", "errors",
+        "now / before, paired by round", "now / before, each × its /healthz", "before: worker CPU ms / request",
+        "now: worker CPU ms / request", "before / now, worker CPU", "errors",
     ]  # fmt: skip
     return markdown_table(headers, rows, right_aligned=set(range(1, len(headers))))
+
+
+def round_ratios(old: Measured, new: Measured) -> list[float]:
+    """Each round's rate of the page now over its rate before, both measured within minutes of each other."""
+    return [now / before for before, now in zip(old.rounds, new.rounds, strict=True)]
+
+
+def paired_ratio(old: Measured, new: Measured) -> float:
+    # The median of the rounds' ratios: a round that the machine slowed for
+    # both trees moves it less than it moves either tree's median rate.
+    return statistics.median(round_ratios(old, new))
 
 
 def cost_cell(worker_ms: float | None) -> str:
@@ -307,14 +319,17 @@ def rounds_table(before: list[Measured], now: list[Measured]) -> str:
         return " · ".join(cost_cell(cost) for cost in measured.worker_rounds)
 
     rows = [
-        [new.page.label, each(old), each(new), each_cost(old), each_cost(new)]
+        [
+            new.page.label, each(old), each(new), " · ".join(f"{ratio:.2f}" for ratio in round_ratios(old, new)),
+            each_cost(old), each_cost(new),
+        ]
         for old, new in zip(before, now, strict=True)
-    ]
-    headers = [
-        "page", "before req/s, each round", "now req/s, each round", "before: worker CPU ms / request, each round",
-        "now: worker CPU ms / request, each round",
     ]  # fmt: skip
-    return markdown_table(headers, rows, right_aligned={1, 2, 3, 4})
+    headers = [
+        "page", "before req/s, each round", "now req/s, each round", "now / before, each round",
+        "before: worker CPU ms / request, each round", "now: worker CPU ms / request, each round",
+    ]  # fmt: skip
+    return markdown_table(headers, rows, right_aligned={1, 2, 3, 4, 5})
 
 
 def parts_table(old: Measured, new: Measured) -> str:
@@ -333,7 +348,10 @@ COST_EXPLANATION = """\
 *Worker CPU ms / request* is the CPU time (user and system, from /proc) that
 the one gunicorn worker spent during a page's measured run, divided by the
 requests it answered (`bench/cpu_use.py`); a page's figure is its median
-round. The worker's one core bounds its rate, so the rate is about the
+round. *Paired by round* is the median of each round's ratio of the two
+trees' rates, measured a couple of minutes apart: a stretch of time in which
+the machine was busier slows both, and moves this ratio less than either
+median rate. The worker's one core bounds its rate, so the rate is about the
 inverse of that cost: *before / now, worker CPU* is how many times less CPU a
 request costs now. It is no steadier than the rate on a busy machine (shared
 caches and cores make the same request cost more: see the rounds below), but
