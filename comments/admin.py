@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
 from blogsite.admin_input import StrictInputMixin
 
 from .models import Comment
+from .replies import move_replies_with
 from .services import approve_comment, reject_comment
 
 
@@ -33,14 +35,39 @@ def reject(modeladmin, request, queryset):
     _moderate(modeladmin, request, queryset, reject_comment, "rejected")
 
 
+class CommentAdminForm(forms.ModelForm):
+    def clean_article(self):
+        article = self.cleaned_data["article"]
+        comment = self.instance
+        if comment.pk is not None and comment.parent_id is not None and article.pk != comment.article_id:
+            raise forms.ValidationError(
+                "A reply moves with the comment it answers: move that one, and its replies go with it.",
+                code="reply_moved_alone",
+            )
+        return article
+
+
 @admin.register(Comment)
 class CommentAdmin(StrictInputMixin, admin.ModelAdmin):
+    form = CommentAdminForm
     list_display = ["name", "short_body", "article", "status", "created_at"]
     list_filter = ["status", "created_at"]
     list_select_related = ["article"]
     search_fields = ["name", "email", "body", "article__title"]
     raw_id_fields = ["article", "user"]
+    # A thread's shape is the reply form's to make (comments/replies.py); the
+    # admin shows it. Edited here it could answer a comment of another
+    # article, or one of its own replies.
+    readonly_fields = ["parent", "depth"]
     actions = [approve, reject]
+
+    def save_model(self, request, obj, form, change):
+        # In the change view's transaction: the thread moves with the comment, or not at all.
+        super().save_model(request, obj, form, change)
+        if change and "article" in form.changed_data:
+            moved = move_replies_with(obj)
+            if moved:
+                self.message_user(request, f"Its {moved} repl{'y' if moved == 1 else 'ies'} moved with it.")
 
     @admin.display(description="Comment")
     def short_body(self, comment: Comment) -> str:

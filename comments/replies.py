@@ -41,6 +41,31 @@ def reply_target(article: Article, parent_id: int | None) -> Comment | None:
     return parent
 
 
+def move_replies_with(comment: Comment) -> int:
+    """Move the replies under ``comment``, theirs too, to the article it is on now; how many moved.
+
+    A moderator moving a comment to another article (the admin) moves its
+    thread: left behind, its replies would answer a comment of another
+    article, shown under a stand-in there and missing here. Each is saved on
+    its own, in the caller's transaction, so the receivers move its count
+    from one article to the other as for any comment.
+    """
+    moved = 0
+    seen = {comment.pk}
+    parents = [comment.pk]
+    while parents:
+        # ``seen`` ends a loop that data written by other means could hold.
+        replies = list(Comment.objects.filter(parent_id__in=parents).exclude(pk__in=seen).order_by("pk"))
+        for reply in replies:
+            if reply.article_id != comment.article_id:
+                reply.article_id = comment.article_id
+                reply.save(update_fields=["article"])
+                moved += 1
+        parents = [reply.pk for reply in replies]
+        seen.update(parents)
+    return moved
+
+
 def can_be_answered(comment: Comment) -> bool:
     return comment.depth < MAX_REPLY_DEPTH
 

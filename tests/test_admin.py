@@ -4,6 +4,7 @@ import datetime
 import html
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -22,6 +23,7 @@ from authors.models import Author
 from comments.models import Comment
 from tests.conftest import assert_counters_exact
 from tests.factories import ArticleFactory, CategoryFactory, CommentFactory, UserFactory, make_author
+from tests.html_forms import forms_in
 from tests.test_images import image_bytes, png_header
 
 pytestmark = pytest.mark.django_db
@@ -514,3 +516,83 @@ def test_approving_comments_one_of_which_was_deleted_meanwhile_says_so(staff_cli
     article.refresh_from_db()
     assert article.comment_count == 1
     assert_counters_exact()
+
+
+# --- moving a comment to another article ----------------------------------------
+
+
+def comment_change_data(staff_client, comment: Comment, **changes) -> dict:
+    """What the comment's change form sends unchanged, with ``changes``."""
+    page = staff_client.get(comment_change_url(comment)).content.decode()
+    [form] = [form for form in forms_in(page) if form.id == "comment_form"]
+    return {**dict(form.fields), **{name: str(value) for name, value in changes.items()}}
+
+
+def comment_change_url(comment: Comment) -> str:
+    return reverse("admin:comments_comment_change", args=[comment.pk])
+
+
+@pytest.fixture
+def thread(author):
+    from comments.services import add_comment
+
+    here = ArticleFactory(author=author, status="published", title="Where it was posted")
+    there = ArticleFactory(author=author, status="published", title="Where it belongs")
+    reader = UserFactory()
+    first = add_comment(article=here, body="Posted under the wrong article.", user=reader)
+    answer = add_comment(article=here, body="An answer to it.", user=UserFactory(), parent=first)
+    # A guest's: pending.
+    answer_to_answer = add_comment(
+        article=here, body="And an answer to that.", name="Gus", email="gus@example.com", parent=answer
+    )
+    other = add_comment(article=here, body="A comment that stays.", user=reader)
+    return SimpleNamespace(
+        here=here, there=there, first=first, answer=answer, answer_to_answer=answer_to_answer, other=other
+    )
+
+
+def test_moving_a_comment_in_the_admin_moves_its_replies_with_it_and_each_article_counts_its_own(
+    staff_client, client, thread
+):
+    here, there, first = thread.here, thread.there, thread.first
+    data = comment_change_data(staff_client, first, article=there.pk)
+    response = staff_client.post(comment_change_url(first), data, follow=True)
+
+    assert "Its 2 replies moved with it." in response.content.decode()
+    assert set(Comment.objects.filter(article=there).values_list("pk", flat=True)) == {
+        first.pk, thread.answer.pk, thread.answer_to_answer.pk,
+    }  # fmt: skip
+    assert list(Comment.objects.filter(article=here)) == [thread.other]
+    here.refresh_from_db()
+    there.refresh_from_db()
+    # The pending answer moved too, counted nowhere until approved.
+    assert (here.comment_count, there.comment_count) == (1, 2)
+    assert_counters_exact()
+    page = client.get(there.get_absolute_url()).content.decode()
+    assert "Posted under the wrong article." in page and "An answer to it." in page
+    assert "in reply to a removed comment" not in page
+    assert "An answer to it." not in client.get(here.get_absolute_url()).content.decode()
+
+
+def test_the_admin_refuses_to_move_a_reply_away_from_the_comment_it_answers(staff_client, thread):
+    answer = thread.answer
+    data = comment_change_data(staff_client, answer, article=thread.there.pk)
+    response = staff_client.post(comment_change_url(answer), data)
+
+    assert response.status_code == 200
+    assert "A reply moves with the comment it answers" in response.content.decode()
+    assert Comment.objects.get(pk=answer.pk).article_id == thread.here.pk
+    assert_counters_exact()
+
+
+def test_the_admin_shows_a_threads_shape_and_takes_no_other(staff_client, thread):
+    answer = thread.answer
+    page = staff_client.get(comment_change_url(answer)).content.decode()
+    assert 'name="parent"' not in page and 'name="depth"' not in page
+    # A crafted post: answering one of its own replies, at the top of the thread.
+    data = comment_change_data(staff_client, answer, parent=thread.answer_to_answer.pk, depth=0, body="Edited.")
+    response = staff_client.post(comment_change_url(answer), data)
+
+    assert response.status_code == 302
+    stored = Comment.objects.get(pk=answer.pk)
+    assert (stored.body, stored.parent_id, stored.depth) == ("Edited.", thread.first.pk, 1)

@@ -25,7 +25,7 @@ from articles.signals import article_viewed
 from articles.tags import merge_tags
 from authors.models import Author
 from comments.models import Comment
-from comments.replies import can_be_answered
+from comments.replies import can_be_answered, move_replies_with
 from comments.services import add_comment, moderate_comment
 from tests.conftest import (
     assert_audit_log_follows_every_status,
@@ -286,6 +286,16 @@ class CounterMachine(RuleBasedStateMachine):
         if comment and Article._base_manager.filter(pk=article_pk).exists():
             comment.article_id = article_pk
             comment.save()
+
+    @rule(comment_pk=comments, article_pk=articles)
+    def move_thread(self, comment_pk: int, article_pk: int) -> None:
+        # As a moderator moves a comment in the admin: its replies go with it, in one transaction.
+        comment = fetch(Comment, comment_pk)
+        if comment and Article._base_manager.filter(pk=article_pk).exists():
+            with transaction.atomic():
+                comment.article_id = article_pk
+                comment.save()
+                move_replies_with(comment)
 
     @rule(comment_pk=consumes(comments))
     def delete_comment(self, comment_pk: int) -> None:
