@@ -12,7 +12,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from authors.models import Author, Follow
 from blogsite.page_cache import csrf_token_for
-from blogsite.prepared_lookups import PreparedLookup
+from blogsite.prepared_lookups import PreparedLookup, PreparedPages
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.replies import reply_target
@@ -28,16 +28,33 @@ from .signals import article_viewed
 from .view_counts import with_total_views
 
 
+@functools.cache
+def listing_pages(lookup: str | None) -> PreparedPages:
+    """The pages of the published card rows filtered by ``lookup`` (None: all of them), each compiled once."""
+    return PreparedPages(published_card_rows(), lookup)
+
+
 class ArticleListView(ArticlePaginationMixin, ListView):
-    """The published articles, newest first, as their cards' rows (articles/cards.py); subclasses filter them."""
+    """The published articles, newest first, as their cards' rows (articles/cards.py); subclasses filter them.
+
+    The paginator slices ``get_queryset()``; the page's rows are then read by
+    the same SQL compiled once per connection and page (PreparedPages),
+    instead of filtered and compiled for every request.
+    """
 
     template_name = "articles/article_list.html"
+    # How an article names the row a subclass lists (see listed_pk); None: every article.
+    articles_lookup: str | None = None
 
     def get_queryset(self):
         return published_card_rows()
 
+    def listed_pk(self) -> int | None:
+        return None
+
     def page_rows(self, page_queryset):
-        return page_queryset
+        query = page_queryset.query
+        return listing_pages(self.articles_lookup).rows(query.low_mark, query.high_mark, self.listed_pk())
 
 
 class CountedListingView(ArticleListView):
@@ -50,12 +67,15 @@ class CountedListingView(ArticleListView):
     """
 
     row_by_slug: PreparedLookup[Category] | PreparedLookup[Tag]
-    articles_lookup: str  # how an article names the row: "category", "tags"
+    articles_lookup: str  # "category", "tags"
     context_object_name_of_row: str
 
     def get_queryset(self):
         self.row = self.row_by_slug.get_or_404(self.kwargs["slug"])
         return super().get_queryset().filter(**{self.articles_lookup: self.row})
+
+    def listed_pk(self) -> int:
+        return self.row.pk
 
     def published_count(self) -> int:
         return self.row.article_count
@@ -80,10 +100,14 @@ class AuthorArticleListView(ArticleListView):
     template_name = "authors/author_detail.html"
     # Their name and follower count in the one query, compiled once per connection (blogsite/prepared_lookups.py).
     author_by_username = PreparedLookup(Author.objects.with_user().with_follower_total(), "user__username")
+    articles_lookup = "author"
 
     def get_queryset(self):
         self.author = self.author_by_username.get_or_404(self.kwargs["username"])
         return super().get_queryset().filter(author=self.author)
+
+    def listed_pk(self) -> int:
+        return self.author.pk
 
     def published_count(self) -> int:
         return self.author.article_count
