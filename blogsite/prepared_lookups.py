@@ -10,10 +10,10 @@ parameters and builds the instance as Django's ModelIterable does.
 The value is a str, or an int for an integer key (``value_type=int``: the
 signed-in user by primary key, blogsite/auth_backends.py). ``PreparedPages``
 does the same for slices of a values() queryset: a listing's page of cards.
-Not supported:
-anything but one value bound as given (a lookup that rewrites it, such as
-``contains``, is refused when compiled), and querysets whose SQL depends on
-the value.
+
+Not supported: anything but one value bound as given (a lookup that rewrites
+it, such as ``contains``, is refused when compiled), and querysets whose SQL
+depends on the value.
 """
 
 from __future__ import annotations
